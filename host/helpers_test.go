@@ -90,10 +90,10 @@ func compileFixture(t testing.TB, rt *Runtime, path string) *Module {
 
 // testHandler records what the host asked the embedder to do.
 type testHandler struct {
-	mu         sync.Mutex
-	events     []string
-	local      *LocalResponse
-	trailers   [2]*Headers
+	mu       sync.Mutex
+	events   []string
+	local    *LocalResponse
+	trailers [2]*Headers
 }
 
 func (h *testHandler) add(e string) {
@@ -111,7 +111,7 @@ func (h *testHandler) SendLocalResponse(lr *LocalResponse) {
 	h.add("local_response")
 }
 func (h *testHandler) CloseStream(t StreamType) { h.add("close_stream") }
-func (h *testHandler) ClearRouteCache()          { h.add("clear_route_cache") }
+func (h *testHandler) ClearRouteCache()         { h.add("clear_route_cache") }
 func (h *testHandler) AddTrailers(d StreamType) *Headers {
 	h.trailers[d] = &Headers{}
 	h.add("add_trailers")

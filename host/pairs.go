@@ -86,8 +86,8 @@ func validPairs(b []byte) (int, bool) {
 // says whether b was well formed.
 func decodePairsInto(h *Headers, b []byte) bool {
 	n, ok := validPairs(b)
-	if !ok {
-		return false
+	if !ok || n == 0 {
+		return ok
 	}
 	data := b[4+8*n:]
 	for i := 0; i < n; i++ {
