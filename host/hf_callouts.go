@@ -166,9 +166,11 @@ func proxyGRPCStream(ctx context.Context, m api.Module, stack []uint64) {
 
 func grpcStart(ctx context.Context, m api.Module, stack []uint64, isStream bool) {
 	vm := vmFrom(ctx)
-	outID := uint32(stack[11])
+	var outID uint32
 	if isStream {
 		outID = uint32(stack[8])
+	} else {
+		outID = uint32(stack[11])
 	}
 	if !writable(m, outID, 4) {
 		stack[0] = uint64(StatusInvalidMemoryAccess)
@@ -287,13 +289,14 @@ func (r *Root) grpcClose(c *callout, status int32, message string) {
 	})
 }
 
-// grpcCallout returns the live gRPC call with that id, or a status.
+// grpcCallout returns the live gRPC call or stream with that id:
+// BAD_ARGUMENT for an id of neither kind, NOT_FOUND for an unknown one.
 func (vm *VM) grpcCallout(id uint32) (*callout, Status) {
+	if k := id & 3; k != kindGRPCCall && k != kindGRPCStream {
+		return nil, StatusBadArgument
+	}
 	c, ok := vm.calls[id]
-	if !ok || id&3 == kindHTTP {
-		if id&3 == kindHTTP {
-			return nil, StatusBadArgument
-		}
+	if !ok {
 		return nil, StatusNotFound
 	}
 	return c, StatusOK
@@ -312,13 +315,14 @@ func proxyGRPCSend(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = uint64(StatusInvalidMemoryAccess)
 		return
 	}
-	c, st := vm.grpcCallout(uint32(stack[0]))
-	if st != StatusOK {
-		stack[0] = uint64(st)
+	id := uint32(stack[0])
+	if id&3 != kindGRPCStream {
+		stack[0] = uint64(StatusBadArgument)
 		return
 	}
-	if !c.stream {
-		stack[0] = uint64(StatusBadArgument)
+	c, st := vm.grpcCallout(id)
+	if st != StatusOK {
+		stack[0] = uint64(st)
 		return
 	}
 	if err := c.grpc.Send(append([]byte(nil), msg...), uint32(stack[3]) != 0); err != nil {
