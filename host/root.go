@@ -153,7 +153,6 @@ func (r *Root) Shutdown() (deleted bool) {
 		vm.end()
 		return r.state == rootDeleted
 	}
-	r.stopTimer()
 	vm.stack[0] = uint64(r.id)
 	res, ok := vm.call(callbackNames[cbDone], vm.fns[cbDone])
 	if ok && vm.fns[cbDone] != nil && uint32(res) == 0 {
@@ -224,14 +223,16 @@ func (r *Root) tick() {
 		return
 	}
 	defer vm.end()
-	if r.state != rootActive || r.tickPeriod == 0 {
+	// A root parked after on_done returned false keeps ticking: that is
+	// where SDKs call proxy_done.
+	if r.state == rootDeleted || r.tickPeriod == 0 {
 		return
 	}
 	vm.stack[0] = uint64(r.id)
 	if _, ok := vm.call(callbackNames[cbTick], vm.fns[cbTick]); !ok {
 		return
 	}
-	if r.tickPeriod > 0 && r.state == rootActive {
+	if r.tickPeriod > 0 && r.state != rootDeleted {
 		r.timer.Reset(r.tickPeriod)
 	}
 }
