@@ -12,7 +12,7 @@ import (
 // calling the real imports, with the host in the state of a callback for a
 // chosen context.
 type tramp struct {
-	t    *testing.T
+	t    testing.TB
 	rt   *Runtime
 	logs *recordLogger
 	vm   *VM
@@ -21,7 +21,7 @@ type tramp struct {
 	data uint32 // next free test-data address (below 64 KiB)
 }
 
-func newTramp(t *testing.T, abi ABIVersion, cfg Config) *tramp {
+func newTramp(t testing.TB, abi ABIVersion, cfg Config) *tramp {
 	t.Helper()
 	rt, logs := newTestRuntime(t, cfg)
 	file := map[ABIVersion]string{ABI021: "testdata/trampoline/abi021.wasm", ABI010: "testdata/trampoline/abi010.wasm"}[abi]
