@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"io"
 	"testing"
 )
 
@@ -29,5 +30,58 @@ func BenchmarkHostCall(b *testing.B) {
 	}
 	if stack[0] != 0 {
 		b.Fatalf("host calls returned non-OK statuses (sum %d)", stack[0])
+	}
+}
+
+// BenchmarkHTTPStreamLifecycle runs a full stream through a Go SDK
+// add-header filter (testdata/goaddheader, built with the stock Go
+// toolchain): create, request headers with one header added, response
+// headers with one added, log/done/delete. The Headers maps are reused
+// across iterations, as a proxy reuses its buffers, so allocations counted
+// are the host's. Sub-benchmarks: with the per-call deadline (the default)
+// and without it (Config.CallTimeout = NoCallTimeout).
+func BenchmarkHTTPStreamLifecycle(b *testing.B) {
+	b.Run("deadline", func(b *testing.B) { benchLifecycle(b, Config{}) })
+	b.Run("no-deadline", func(b *testing.B) { benchLifecycle(b, Config{CallTimeout: NoCallTimeout}) })
+}
+
+func benchLifecycle(b *testing.B, cfg Config) {
+	cfg.Logger = NewWriterLogger(io.Discard, LogWarn)
+	rt, _ := newTestRuntime(b, cfg)
+	m := compileGoExample(b, rt, "goaddheader")
+	vm, err := rt.NewVM(context.Background(), m, VMConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer vm.Close(context.Background())
+	root, err := vm.StartPlugin(PluginConfig{Configuration: []byte("bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req, resp Headers
+	h := &testHandler{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req.Reset()
+		req.Add(":method", "GET")
+		req.Add(":path", "/")
+		req.Add(":authority", "example.com")
+		resp.Reset()
+		resp.Add(":status", "200")
+		s := root.NewHTTPStream(h, nil, nil)
+		if _, err := s.OnRequestHeaders(&req, true); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.OnResponseHeaders(&resp, true); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if v, _ := req.Get("x-wasm"); v != "bench" {
+		b.Fatalf("the filter did not add its header: %q", req.String())
 	}
 }

@@ -17,6 +17,11 @@ import (
 const (
 	DefaultMemoryLimitPages = 16384 // 1 GiB, the reference host's cap
 	DefaultCallTimeout      = 5 * time.Second
+	// NoCallTimeout, as Config.CallTimeout, compiles guests without
+	// termination checks: faster (see RATIONALE.md), but a guest stuck in a
+	// loop then keeps its goroutine, as a stuck filter keeps an Envoy
+	// worker.
+	NoCallTimeout time.Duration = -1
 )
 
 // Config configures a Runtime. The zero value is usable: no on-disk cache,
@@ -28,8 +33,9 @@ type Config struct {
 	CacheDir string
 	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages.
 	MemoryLimitPages uint32
-	// CallTimeout is the deadline of every call into a guest. A guest that
-	// runs longer is stopped and its VM is failed.
+	// CallTimeout is the deadline of every call into a guest (default 5 s).
+	// A guest that runs longer is stopped and its VM is failed.
+	// NoCallTimeout disables deadlines and their cost.
 	CallTimeout time.Duration
 	// Logger receives guest logs ("wasm log ...") and host-side VM errors.
 	Logger Logger
@@ -75,9 +81,10 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.MemoryLimitPages == 0 {
 		cfg.MemoryLimitPages = DefaultMemoryLimitPages
 	}
-	if cfg.CallTimeout <= 0 {
+	if cfg.CallTimeout == 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
+	deadlines := cfg.CallTimeout > 0
 	r := &Runtime{
 		cfg:       cfg,
 		logger:    cfg.Logger,
@@ -96,7 +103,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		r.foreign[name] = f
 	}
 	wcfg := wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(deadlines).
 		WithMemoryLimitPages(cfg.MemoryLimitPages)
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -110,6 +117,9 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.instantiateHostModules(ctx); err != nil {
 		_ = r.wz.Close(ctx)
 		return nil, err
+	}
+	if !deadlines {
+		return r, nil
 	}
 	r.watchEvery = cfg.CallTimeout / 8
 	if r.watchEvery < time.Millisecond {
@@ -140,7 +150,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	select {
 	case <-r.stopWatch:
 	default:
-		close(r.stopWatch)
+		close(r.stopWatch) // stops the watchdog, if one runs
 	}
 	err := r.wz.Close(ctx)
 	if r.cache != nil {
