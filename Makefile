@@ -1,0 +1,42 @@
+GO ?= go
+FUZZTIME ?= 10s
+
+.PHONY: test deps check unit fuzz-short fuzz bench fixtures
+
+## test: everything CI runs: checks, unit and integration tests, short fuzzing
+test: deps check unit fuzz-short
+
+## deps: tools the tests use (wabt for inline WAT tests)
+deps:
+	@command -v wat2wasm >/dev/null 2>&1 || { s=; [ "$$(id -u)" -eq 0 ] || s=sudo; \
+		$$s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -qq wabt >/dev/null; }
+
+## check: formatting, vet, tidy go.mod
+check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+unit:
+	$(GO) test -count=1 ./...
+
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePairs$$' -fuzztime $(FUZZTIME) ./host
+	$(GO) test -run '^$$' -fuzz '^FuzzHostFunctions$$' -fuzztime $(FUZZTIME) ./host
+	$(GO) test -run '^$$' -fuzz '^FuzzParseBinary$$' -fuzztime $(FUZZTIME) ./host
+	$(GO) test -run '^$$' -fuzz '^FuzzDeserializeMap$$' -fuzztime $(FUZZTIME) ./sdk/proxywasm
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=2m
+
+## bench: host microbenchmarks (guest-to-host call, full HTTP stream lifecycle)
+bench:
+	$(GO) test -run '^$$' -bench 'BenchmarkHostCall|BenchmarkHTTPStreamLifecycle' -benchmem -count 5 ./host
+
+## fixtures: rebuild the AssemblyScript, C and WAT fixtures from their sources
+fixtures:
+	sh scripts/fixtures/install-toolchains.sh
+	sh scripts/fixtures/build-all.sh
+	$(GO) test ./host -run TestTrampolineSource -update
+	sh host/testdata/trampoline/build.sh
+	sh host/testdata/hostcall/build.sh
