@@ -19,6 +19,7 @@ check:
 
 unit:
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race ./host ./sdk/...
 
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePairs$$' -fuzztime $(FUZZTIME) ./host

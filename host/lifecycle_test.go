@@ -185,7 +185,7 @@ func TestRootDoneLater(t *testing.T) {
 	if root.Shutdown() {
 		t.Fatal("on_done returned false: the root must wait for proxy_done")
 	}
-	waitFor(t, "proxy_done from on_tick", func() bool { return root.state == rootDeleted })
+	waitFor(t, "proxy_done from on_tick", root.Deleted)
 	got := r.calls()
 	want := []string{"proxy_on_done 1", "proxy_on_tick 1", "proxy_done 0", "proxy_on_delete 1"}
 	if !reflect.DeepEqual(got, want) {

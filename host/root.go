@@ -107,6 +107,15 @@ func (r *Root) forget() {
 	}
 }
 
+// Deleted reports whether the root context is gone (proxy_on_delete was
+// sent, or its VM failed), e.g. after a Shutdown that had to wait for the
+// guest's proxy_done.
+func (r *Root) Deleted() bool {
+	r.vm.mu.Lock()
+	defer r.vm.mu.Unlock()
+	return r.state == rootDeleted
+}
+
 // ID returns the root context id.
 func (r *Root) ID() uint32 { return r.id }
 
