@@ -43,6 +43,56 @@ func BenchmarkHostCall(b *testing.B) {
 func BenchmarkHTTPStreamLifecycle(b *testing.B) {
 	b.Run("deadline", func(b *testing.B) { benchLifecycle(b, Config{}) })
 	b.Run("no-deadline", func(b *testing.B) { benchLifecycle(b, Config{CallTimeout: NoCallTimeout}) })
+	b.Run("peer-raw-exports", benchRawExports)
+}
+
+// benchRawExports is the peer: the same six guest exports called back to
+// back on one context with wazero's CallWithStack, without the host's
+// stream bookkeeping (locking, context table, pooling, deferred actions).
+// The difference to no-deadline is what HTTPStream costs.
+func benchRawExports(b *testing.B) {
+	rt, _ := newTestRuntime(b, Config{CallTimeout: NoCallTimeout, Logger: NewWriterLogger(io.Discard, LogWarn)})
+	m := compileGoExample(b, rt, "goaddheader")
+	vm, err := rt.NewVM(context.Background(), m, VMConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer vm.Close(context.Background())
+	root, err := vm.StartPlugin(PluginConfig{Configuration: []byte("bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req, resp Headers
+	s := root.NewHTTPStream(&testHandler{}, nil, nil)
+	if err := vm.begin(&s.hctx); err != nil {
+		b.Fatal(err)
+	}
+	defer vm.end()
+	var stack [8]uint64
+	call := func(cb callback, a ...uint64) {
+		copy(stack[:], a)
+		if err := vm.fns[cb].CallWithStack(vm.ctx, stack[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	id, rid := uint64(s.id), uint64(root.id)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req.Reset()
+		req.Add(":method", "GET")
+		req.Add(":path", "/")
+		req.Add(":authority", "example.com")
+		resp.Reset()
+		resp.Add(":status", "200")
+		s.maps[MapRequestHeaders], s.maps[MapResponseHeaders] = &req, &resp
+		call(cbContextCreate, id, rid)
+		call(cbRequestHeaders, id, 3, 1)
+		call(cbResponseHeaders, id, 1, 1)
+		call(cbLog, id)
+		call(cbDone, id)
+		call(cbDelete, id)
+	}
 }
 
 func benchLifecycle(b *testing.B, cfg Config) {
