@@ -30,6 +30,12 @@ const (
 	kindGRPCStream
 )
 
+// endCallout forgets a callout: no further callbacks are delivered for it.
+func (vm *VM) endCallout(c *callout) {
+	delete(vm.calls, c.id)
+	c.cancel()
+}
+
 func (vm *VM) newCallout(kind int, root *Root) *callout {
 	vm.nextCallID[kind] += 4
 	c := &callout{id: vm.nextCallID[kind], root: root, stream: kind == kindGRPCStream}
@@ -93,8 +99,7 @@ func proxyHTTPCall(ctx context.Context, m api.Module, stack []uint64) {
 		vm.post(func() { root.httpCallDone(c, resp, err) })
 	})
 	if err != nil {
-		delete(vm.calls, c.id)
-		c.cancel()
+		vm.endCallout(c)
 		if errors.Is(err, ErrUnknownCluster) {
 			stack[0] = uint64(StatusBadArgument)
 		} else {
@@ -116,8 +121,7 @@ func (r *Root) httpCallDone(c *callout, resp *HTTPCallResponse, err error) {
 	if _, live := vm.calls[c.id]; !live || r.state == rootDeleted {
 		return // cancelled with its root context
 	}
-	delete(vm.calls, c.id)
-	c.cancel()
+	vm.endCallout(c)
 	var nh, nb, nt int
 	if err != nil || resp == nil {
 		vm.scope.status, vm.scope.statusMessage = StatusBrokenConnection, "reset"
@@ -214,8 +218,7 @@ func grpcStart(ctx context.Context, m api.Module, stack []uint64, isStream bool)
 	c := vm.newCallout(kind, root)
 	gs, err := caller.GRPCCall(c.ctx, req, &grpcEvents{root: root, c: c})
 	if err != nil {
-		delete(vm.calls, c.id)
-		c.cancel()
+		vm.endCallout(c)
 		if errors.Is(err, ErrUnknownCluster) {
 			stack[0] = uint64(StatusParseFailure)
 		} else {
@@ -283,8 +286,7 @@ func (r *Root) grpcMessage(c *callout, msg []byte) {
 
 func (r *Root) grpcClose(c *callout, status int32, message string) {
 	r.grpcDeliver(c, cbGRPCClose, uint64(uint32(status)), func() {
-		delete(r.vm.calls, c.id)
-		c.cancel()
+		r.vm.endCallout(c)
 		r.vm.scope.status, r.vm.scope.statusMessage = Status(uint32(status)), message
 	})
 }
@@ -343,8 +345,7 @@ func proxyGRPCCancel(ctx context.Context, _ api.Module, stack []uint64) {
 	c, st := vm.grpcCallout(uint32(stack[0]))
 	if st == StatusOK {
 		c.grpc.Cancel()
-		delete(vm.calls, c.id)
-		c.cancel()
+		vm.endCallout(c)
 	}
 	stack[0] = uint64(st)
 }
@@ -364,8 +365,7 @@ func proxyGRPCClose(ctx context.Context, _ api.Module, stack []uint64) {
 			c.grpc.CloseSend()
 		} else {
 			c.grpc.Cancel()
-			delete(vm.calls, c.id)
-			c.cancel()
+			vm.endCallout(c)
 		}
 	}
 	stack[0] = uint64(st)
@@ -411,8 +411,7 @@ func (r *Root) dnsDone(c *callout, ips []net.IPAddr) {
 	if _, live := vm.calls[c.id]; !live || r.state == rootDeleted {
 		return
 	}
-	delete(vm.calls, c.id)
-	c.cancel()
+	vm.endCallout(c)
 	buf := binary.LittleEndian.AppendUint32(nil, uint32(len(ips)))
 	for range ips {
 		buf = binary.LittleEndian.AppendUint32(buf, 60)

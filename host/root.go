@@ -183,8 +183,7 @@ func (r *Root) deleteLocked() {
 	}
 	for _, c := range vm.calls {
 		if c.root == r {
-			c.cancel()
-			delete(vm.calls, c.id)
+			vm.endCallout(c)
 		}
 	}
 	r.forget()

@@ -87,24 +87,16 @@ func (s *TCPStream) onData(bt BufferType, cb callback, data *Buffer, eos bool) (
 // peer) and then, as Envoy does, ends the context: proxy_on_done,
 // proxy_on_log, proxy_on_delete.
 func (s *TCPStream) OnDownstreamClose(peer PeerType) error {
-	vm := s.vm
-	if err := vm.begin(&s.hctx); err != nil {
-		return err
-	}
-	defer vm.end()
-	if s.deleted {
-		return nil
-	}
-	vm.stack[0], vm.stack[1] = uint64(s.id), uint64(peer)
-	if _, ok := vm.call(callbackNames[cbDownstreamClose], vm.fns[cbDownstreamClose]); !ok {
-		return vm.failErr
-	}
-	return s.finish()
+	return s.onClose(cbDownstreamClose, peer, true)
 }
 
 // OnUpstreamClose delivers proxy_on_upstream_connection_close(ctx, peer).
 // It does not end the context (Envoy ends it on the downstream close).
 func (s *TCPStream) OnUpstreamClose(peer PeerType) error {
+	return s.onClose(cbUpstreamClose, peer, false)
+}
+
+func (s *TCPStream) onClose(cb callback, peer PeerType, finish bool) error {
 	vm := s.vm
 	if err := vm.begin(&s.hctx); err != nil {
 		return err
@@ -114,8 +106,11 @@ func (s *TCPStream) OnUpstreamClose(peer PeerType) error {
 		return nil
 	}
 	vm.stack[0], vm.stack[1] = uint64(s.id), uint64(peer)
-	if _, ok := vm.call(callbackNames[cbUpstreamClose], vm.fns[cbUpstreamClose]); !ok {
+	if _, ok := vm.call(callbackNames[cb], vm.fns[cb]); !ok {
 		return vm.failErr
+	}
+	if finish {
+		return s.finish()
 	}
 	return nil
 }
