@@ -88,11 +88,18 @@ func TestLifecycleHTTPStreamOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCalls(t, r, "proxy_on_context_create 3 1", "proxy_on_log 3", "proxy_on_done 3", "proxy_on_delete 3")
-	// Close twice: on_delete exactly once.
+	// Close twice: on_delete exactly once, and the stream is not handed out
+	// twice by the VM's free list.
 	if err := s2.Close(); err != nil {
 		t.Fatal(err)
 	}
 	checkCalls(t, r)
+	a, b := root.NewHTTPStream(&testHandler{}, nil, nil), root.NewHTTPStream(&testHandler{}, nil, nil)
+	if a == b {
+		t.Fatal("a stream closed twice was recycled twice")
+	}
+	a.Close()
+	b.Close()
 }
 
 // cont returns a check that a callback continued without error.

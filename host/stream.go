@@ -282,6 +282,9 @@ func (s *HTTPStream) finish() error {
 // vm.mu.
 func (s *HTTPStream) release() {
 	vm := s.vm
+	if s.id == 0 {
+		return // already released (context ids start at 1)
+	}
 	if vm.contexts[s.id] == &s.hctx {
 		delete(vm.contexts, s.id)
 	}
