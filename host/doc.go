@@ -14,7 +14,8 @@
 //   - Module: a compiled module. Compile detects the ABI from the marker
 //     export and checks, before anything runs, every import against what
 //     the host links for that ABI and every callback export's type,
-//     returning one *LoadError that lists every problem.
+//     returning one *LoadError that lists every problem. It then adds the
+//     interrupt checks that enforce call deadlines (interrupt.go).
 //   - VM: one instance, with its own memory and context ids, started with
 //     _initialize (+ main / __main_void), _start, or its start section. One
 //     guest call at a time.

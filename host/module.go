@@ -54,7 +54,14 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	if info.abi == ABIUnknown {
 		return nil, fmt.Errorf("host: %w", ErrNoABIVersion)
 	}
-	compiled, err := r.wz.CompileModule(ctx, wasm)
+	code := wasm
+	if r.deadlines {
+		if code, err = instrument(wasm); err != nil {
+			r.logger.Log(LogWarn, fmt.Sprintf("host: module cannot be instrumented for call deadlines (%v): a runaway loop in it will not be stopped", err))
+			code = wasm
+		}
+	}
+	compiled, err := r.wz.CompileModule(ctx, code)
 	if err != nil {
 		return nil, fmt.Errorf("host: compile module: %w", err)
 	}

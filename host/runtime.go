@@ -17,9 +17,9 @@ import (
 const (
 	DefaultMemoryLimitPages = 16384 // 1 GiB, the reference host's cap
 	DefaultCallTimeout      = 5 * time.Second
-	// NoCallTimeout, as Config.CallTimeout, compiles guests without
-	// termination checks: faster (see RATIONALE.md), but a guest stuck in a
-	// loop then keeps its goroutine, as a stuck filter keeps an Envoy
+	// NoCallTimeout, as Config.CallTimeout, compiles modules exactly as
+	// given, without the interrupt checks (interrupt.go): a guest stuck in
+	// a loop then keeps its goroutine, as a stuck filter keeps an Envoy
 	// worker.
 	NoCallTimeout time.Duration = -1
 )
@@ -35,7 +35,7 @@ type Config struct {
 	MemoryLimitPages uint32
 	// CallTimeout is the deadline of every call into a guest (default 5 s).
 	// A guest that runs longer is stopped and its VM is failed.
-	// NoCallTimeout disables deadlines and their cost.
+	// NoCallTimeout disables deadlines.
 	CallTimeout time.Duration
 	// Logger receives guest logs ("wasm log ...") and host-side VM errors.
 	Logger Logger
@@ -70,6 +70,7 @@ type Runtime struct {
 	vms      map[*VM]struct{}
 	vmIDRefs map[string]int
 
+	deadlines  bool         // CallTimeout > 0: modules are instrumented (interrupt.go)
 	epoch      atomic.Int64 // watchdog ticks since start, see watchdog
 	stopWatch  chan struct{}
 	watchEvery time.Duration
@@ -84,9 +85,9 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.CallTimeout == 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
-	deadlines := cfg.CallTimeout > 0
 	r := &Runtime{
 		cfg:       cfg,
+		deadlines: cfg.CallTimeout > 0,
 		logger:    cfg.Logger,
 		metrics:   newMetrics(),
 		vms:       map[*VM]struct{}{},
@@ -102,9 +103,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	for name, f := range cfg.ForeignFunctions {
 		r.foreign[name] = f
 	}
-	wcfg := wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(deadlines).
-		WithMemoryLimitPages(cfg.MemoryLimitPages)
+	wcfg := wazero.NewRuntimeConfigCompiler().WithMemoryLimitPages(cfg.MemoryLimitPages)
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
 		if err != nil {
@@ -118,7 +117,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		_ = r.wz.Close(ctx)
 		return nil, err
 	}
-	if !deadlines {
+	if !r.deadlines {
 		return r, nil
 	}
 	r.watchEvery = cfg.CallTimeout / 8
@@ -160,9 +159,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 }
 
 // watchdog enforces CallTimeout without a timer per call: every VM records
-// the epoch at which its current call started, and this loop cancels the
-// VM's context once a call has run too many epochs. wazero then stops the
-// guest (WithCloseOnContextDone).
+// the epoch at which its current call started, and this loop raises the
+// VM's interrupt flag once a call has run too many epochs; the guest traps
+// at its next function entry or loop header (interrupt.go).
 func (r *Runtime) watchdog() {
 	t := time.NewTicker(r.watchEvery)
 	defer t.Stop()
@@ -177,8 +176,7 @@ func (r *Runtime) watchdog() {
 		r.mu.Lock()
 		for vm := range r.vms {
 			if start := vm.callEpoch.Load(); start != 0 && now-start > limit {
-				vm.timedOut.Store(true)
-				vm.cancel()
+				vm.interruptNow()
 			}
 		}
 		r.mu.Unlock()

@@ -57,11 +57,12 @@ type VM struct {
 	cfg VMConfig
 	env []string // "K=V", sorted
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	inst   api.Module
-	fns    [numCallbacks]api.Function
-	alloc  api.Function
+	ctx       context.Context
+	cancel    context.CancelFunc
+	inst      api.Module
+	interrupt api.MutableGlobal // set by the watchdog at the deadline; nil when not instrumented
+	fns       [numCallbacks]api.Function
+	alloc     api.Function
 
 	mu        sync.Mutex // held for the whole of a top-level guest call
 	callEpoch atomic.Int64
@@ -155,6 +156,10 @@ func (r *Runtime) NewVM(ctx context.Context, m *Module, cfg VMConfig) (*VM, erro
 		return nil, fmt.Errorf("host: instantiate module: %w", vm.failErr)
 	}
 	vm.inst = inst
+	vm.interrupt, _ = inst.ExportedGlobal(interruptExport).(api.MutableGlobal)
+	if vm.timedOut.Load() && vm.interrupt != nil {
+		vm.interrupt.Set(1)
+	}
 	for i, name := range callbackNames {
 		vm.fns[i] = inst.ExportedFunction(name)
 	}
@@ -221,6 +226,15 @@ func (vm *VM) Close(ctx context.Context) {
 		_ = vm.inst.Close(ctx)
 	}
 	vm.rt.removeVM(vm)
+}
+
+// interruptNow stops the running guest call: the guest traps at its next
+// function entry or loop header. Called by the watchdog.
+func (vm *VM) interruptNow() {
+	vm.timedOut.Store(true)
+	if g := vm.interrupt; g != nil {
+		g.Set(1)
+	}
 }
 
 // errProcExitOK unwinds a guest that called proc_exit(0) during start-up.

@@ -1,0 +1,106 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// A guest that never reaches a loop but calls itself exponentially is
+// stopped too: every function entry is checked.
+func TestDeadlineStopsRecursion(t *testing.T) {
+	rt, _ := newTestRuntime(t, Config{CallTimeout: 50 * time.Millisecond})
+	m, err := rt.Compile(context.Background(), watToWasm(t, `(module
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "malloc") (param i32) (result i32) i32.const 0)
+  (func $fan (param i32)
+    (if (local.get 0) (then
+      (call $fan (i32.sub (local.get 0) (i32.const 1)))
+      (call $fan (i32.sub (local.get 0) (i32.const 1))))))
+  (func (export "proxy_on_context_create") (param i32 i32) (call $fan (i32.const 60))))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := rt.NewVM(context.Background(), m, VMConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Close(context.Background())
+	start := time.Now()
+	_, err = vm.StartPlugin(PluginConfig{})
+	if !errors.Is(err, ErrVMFailed) || !strings.Contains(err.Error(), "deadline exceeded") {
+		t.Fatalf("err %v, want a deadline failure", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+}
+
+// instrumentFixtures are real modules from every toolchain here.
+func instrumentFixtures(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	for _, p := range []string{
+		"testdata/recorder/filter.wasm", "testdata/abi010/filter.wasm", "testdata/as_v010/filter.wasm",
+		"testdata/trampoline/abi021.wasm", "testdata/hostcall/hostcall.wasm",
+		"../examples/assemblyscript/addheader/filter.wasm", "../examples/c/addheader/filter.wasm",
+	} {
+		out[filepath.Base(filepath.Dir(p))+"/"+filepath.Base(p)] = readFixture(t, p)
+	}
+	return out
+}
+
+// Instrumented modules still validate and compile, for every toolchain,
+// including a Go SDK module (TestToolchainModules and the example tests run
+// them).
+func TestInstrumentKeepsModulesValid(t *testing.T) {
+	mods := instrumentFixtures(t)
+	mods["go/goaddheader"] = goExample(t, "goaddheader")
+	rt := wazero.NewRuntime(context.Background())
+	defer rt.Close(context.Background())
+	for name, wasm := range mods {
+		out, err := instrument(wasm)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if _, err := rt.CompileModule(context.Background(), out); err != nil {
+			t.Errorf("%s: instrumented module does not compile: %v", name, err)
+			continue
+		}
+		if !bytes.Contains(out, []byte(interruptExport)) {
+			t.Errorf("%s: no %s export", name, interruptExport)
+		}
+	}
+}
+
+// FuzzInstrument: instrumenting never panics, and a module wazero accepts
+// stays acceptable once instrumented.
+func FuzzInstrument(f *testing.F) {
+	for _, b := range instrumentFixtures(f) {
+		if len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
+	rt := wazero.NewRuntime(context.Background())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, err := instrument(b)
+		if err != nil {
+			return
+		}
+		if _, err := rt.CompileModule(context.Background(), b); err != nil {
+			return
+		}
+		if _, err := rt.CompileModule(context.Background(), out); err != nil {
+			os.WriteFile(filepath.Join(t.TempDir(), "in.wasm"), b, 0o644)
+			t.Fatalf("valid module became invalid: %v", err)
+		}
+	})
+}
