@@ -136,7 +136,10 @@ func (r *Runtime) NewVM(ctx context.Context, m *Module, cfg VMConfig) (*VM, erro
 	sort.Strings(vm.env)
 	vm.nextMetricID = [3]uint32{4, 5, 6}
 	vm.nextCallID = [3]uint32{0, 1, 2}
-	vm.ctx, vm.cancel = context.WithCancel(context.WithValue(context.WithoutCancel(ctx), vmKey{}, vm))
+	// The context only carries the VM to host functions: deadlines use the
+	// interrupt flag (interrupt.go), and no Done channel keeps wazero from
+	// watching it on every call.
+	vm.ctx = context.WithValue(context.WithoutCancel(ctx), vmKey{}, vm)
 	r.addVM(vm)
 
 	vm.mu.Lock()
@@ -221,7 +224,6 @@ func (vm *VM) Close(ctx context.Context) {
 		c.cancel()
 	}
 	vm.mu.Unlock()
-	vm.cancel()
 	if vm.inst != nil {
 		_ = vm.inst.Close(ctx)
 	}
@@ -265,7 +267,6 @@ func (vm *VM) fail(callback string, err error) {
 	vm.failErr = &FailedError{VMID: vm.cfg.ID, Callback: callback, Reason: reason, Err: err}
 	vm.failed.Store(true)
 	vm.rt.logger.Log(LogError, "Wasm VM failed "+vm.failErr.Error())
-	vm.cancel()
 }
 
 func firstLine(s string) string {

@@ -200,8 +200,8 @@ func TestHTTPLifecycle(t *testing.T) {
 	}
 	vm.onDelete(1)
 	checkEvents(t, rec, "plugin done 1")
-	if len(vm.roots)+len(vm.streams) != 0 {
-		t.Errorf("contexts left after delete: %d roots, %d streams", len(vm.roots), len(vm.streams))
+	if len(vm.roots)+vm.streams.len() != 0 {
+		t.Errorf("contexts left after delete: %d roots, %d streams", len(vm.roots), vm.streams.len())
 	}
 	if len(h.logs) != 0 {
 		t.Errorf("unexpected logs: %q", h.logs)
