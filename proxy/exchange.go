@@ -1,0 +1,629 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmesh/wasmesh/host"
+	"github.com/wasmesh/wasmesh/proxy/cluster"
+	"github.com/wasmesh/wasmesh/proxy/route"
+)
+
+// maxBuffered bounds what a filter may hold while it pauses on a body:
+// Envoy answers 413 (request) or 500 (response) past its buffer limit.
+const maxBuffered = 16 << 20
+
+// streamIdleTimeout bounds how long a paused filter may hold a stream
+// (Envoy's default stream_idle_timeout).
+const streamIdleTimeout = 5 * time.Minute
+
+// exchange is one HTTP request/response through a connection manager: the
+// Wasm filters in order, then the router.
+type exchange struct {
+	hcm    *httpConnManager
+	worker int
+	w      http.ResponseWriter
+	r      *http.Request
+	ctx    context.Context
+
+	reqHeaders, respHeaders   *host.Headers
+	reqTrailers, respTrailers *host.Headers
+	filters                   []*wasmStream
+	filterBuf                 [4]*wasmStream
+	events                    chan event
+	state                     host.FilterState
+	props                     *streamProps
+
+	match        *route.Match
+	upstreamAddr string
+	start        time.Time
+	code         int
+	details      string
+	reqBytes     int64
+	respBytes    int64
+	wroteHeaders bool
+}
+
+func (x *exchange) logf(component string, level host.LogLevel, format string, args ...any) {
+	x.hcm.srv.log.Logf(component, level, format, args...)
+}
+
+// run drives the exchange to its end.
+func (x *exchange) run() {
+	x.reqHeaders = requestHeaders(x.r)
+	if x.newWasmStreams(x.hcm.plugins) {
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Details: "wasm_fail_stream", GRPCStatus: 14})
+		return
+	}
+	eos := x.r.ContentLength == 0 && x.r.Body == http.NoBody
+	if x.r.ContentLength == 0 && len(x.r.TransferEncoding) == 0 {
+		eos = true
+	}
+	// Request headers, through every filter in order.
+	for i, f := range x.filters {
+		if f.skip {
+			continue
+		}
+		a, err := f.s.OnRequestHeaders(x.reqHeaders, eos)
+		if f.failed(err) {
+			x.failStream(i)
+			return
+		}
+		if err != nil {
+			continue
+		}
+		if host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinue && host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinueAndEndStream {
+			if !x.waitFor(i, evContinueRequest) {
+				return
+			}
+		} else if lr := x.pendingReply(); lr != nil {
+			x.localReply(i+1, lr)
+			return
+		}
+	}
+	body, ok := x.decodeBody(eos)
+	if !ok {
+		return
+	}
+	x.hcm.upstream(x, body)
+}
+
+// pendingReply returns a local reply the guest sent during the call that
+// just returned, if any.
+func (x *exchange) pendingReply() *host.LocalResponse {
+	for {
+		select {
+		case e := <-x.events:
+			switch e.kind {
+			case evLocalReply:
+				return e.reply
+			case evReset:
+				return &host.LocalResponse{StatusCode: -1}
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// waitFor blocks until filter i resumes the stream (want), sends a local
+// reply, resets it, or the client goes away. It returns false when the
+// exchange is over.
+func (x *exchange) waitFor(i int, want eventKind) bool {
+	timer := time.NewTimer(streamIdleTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case e := <-x.events:
+			switch e.kind {
+			case want:
+				return true
+			case evLocalReply:
+				x.localReply(i+1, e.reply)
+				return false
+			case evReset:
+				x.reset()
+				return false
+			}
+		case <-x.ctx.Done():
+			x.code, x.details = 0, "downstream_remote_disconnect"
+			return false
+		case <-timer.C:
+			x.localReply(i+1, &host.LocalResponse{StatusCode: 408, Body: []byte("stream timeout"), Details: "stream_idle_timeout"})
+			return false
+		}
+	}
+}
+
+// decodeBody reads the request body and passes it through the filters with
+// Envoy's semantics: a filter that pauses holds the data, sees the
+// cumulative buffer on the next call, and releases it when it continues.
+func (x *exchange) decodeBody(eos bool) ([]byte, bool) {
+	if eos {
+		return nil, true
+	}
+	var out bytes.Buffer
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := x.r.Body.Read(chunk)
+		last := err != nil
+		if err != nil && err != io.EOF {
+			x.code, x.details = 0, "downstream_remote_disconnect"
+			return nil, false
+		}
+		x.reqBytes += int64(n)
+		if last && len(x.r.Trailer) > 0 {
+			x.reqTrailers = trailerHeaders(x.r.Trailer)
+		}
+		endOfData := last && x.reqTrailers == nil
+		if n > 0 || endOfData {
+			data, ok := x.decodeData(chunk[:n], endOfData)
+			if !ok {
+				return nil, false
+			}
+			out.Write(data)
+		}
+		if last {
+			break
+		}
+	}
+	if x.reqTrailers != nil {
+		for i, f := range x.filters {
+			if f.skip {
+				continue
+			}
+			a, err := f.s.OnRequestTrailers(x.reqTrailers)
+			if f.failed(err) {
+				x.failStream(i)
+				return nil, false
+			}
+			if err == nil && a != host.ActionContinue && !x.waitFor(i, evContinueRequest) {
+				return nil, false
+			}
+			if lr := x.pendingReply(); lr != nil {
+				x.localReply(i+1, lr)
+				return nil, false
+			}
+		}
+	}
+	return out.Bytes(), true
+}
+
+// decodeData passes one chunk through the filters; it returns the data
+// that reached the end of the chain (nil while a filter holds it).
+func (x *exchange) decodeData(data []byte, eos bool) ([]byte, bool) {
+	for i, f := range x.filters {
+		if f.skip {
+			continue
+		}
+		f.reqBuf.Bytes = append(f.reqBuf.Bytes, data...)
+		if len(f.reqBuf.Bytes) > maxBuffered {
+			x.localReply(i+1, &host.LocalResponse{StatusCode: 413, Body: []byte("Payload Too Large"), Details: "request_payload_too_large"})
+			return nil, false
+		}
+		a, err := f.s.OnRequestBody(&f.reqBuf, eos)
+		if f.failed(err) {
+			x.failStream(i)
+			return nil, false
+		}
+		if lr := x.pendingReply(); lr != nil {
+			x.localReply(i+1, lr)
+			return nil, false
+		}
+		if err == nil && host.DataStatus(a) != host.DataContinue {
+			if !eos {
+				return nil, true // held: the next chunk is appended
+			}
+			if !x.waitFor(i, evContinueRequest) {
+				return nil, false
+			}
+		}
+		data = f.reqBuf.Bytes
+		f.reqBuf.Bytes = nil
+	}
+	return data, true
+}
+
+// route runs the router: route match (after the filters, which may have
+// changed headers), then a direct response or the upstream request.
+func (x *exchange) route(body []byte) {
+	x.match = x.hcm.routes.Match(x.reqHeaders)
+	if x.match == nil {
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 404, Details: "route_not_found"})
+		return
+	}
+	x.props.routeName = x.match.RouteName
+	if d := x.match.Direct; d != nil {
+		lr := &host.LocalResponse{StatusCode: d.Status, Body: d.Body, Details: "direct_response", Headers: &host.Headers{}}
+		x.match.ApplyResponse(lr.Headers)
+		x.localReply(len(x.filters), lr)
+		return
+	}
+	c := x.hcm.srv.clusters.Cluster(x.match.Cluster)
+	if c == nil {
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Details: "cluster_not_found"})
+		return
+	}
+	x.match.ApplyRequest(x.reqHeaders)
+	req, err := upstreamRequest(x.ctx, x.reqHeaders, body, x.reqTrailers)
+	if err != nil {
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 400, Body: []byte(err.Error()), Details: "bad_request"})
+		return
+	}
+	ctx, cancel := x.ctx, context.CancelFunc(func() {})
+	if x.match.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(x.ctx, x.match.Timeout)
+	}
+	defer cancel()
+	m := x.match
+	req = req.WithContext(cluster.WithPickHook(ctx, func(out *http.Request, ep cluster.Endpoint) {
+		x.upstreamAddr = ep.Address
+		if m.AutoHostRewrite() && ep.Hostname != "" {
+			out.Host = ep.Hostname
+		}
+	}))
+	resp, err := c.RoundTrip(req)
+	if err != nil {
+		x.upstreamFailed(err, ctx)
+		return
+	}
+	defer resp.Body.Close()
+	x.respHeaders = responseHeaders(resp)
+	x.match.ApplyResponse(x.respHeaders)
+	x.encode(resp.Body, resp.ContentLength == 0, func() *host.Headers {
+		if len(resp.Trailer) > 0 {
+			return trailerHeaders(resp.Trailer)
+		}
+		return nil
+	})
+}
+
+// upstreamFailed replies as Envoy's router does when the upstream fails.
+func (x *exchange) upstreamFailed(err error, ctx context.Context) {
+	var ce *cluster.Error
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 504, Body: []byte("upstream request timeout"), Details: "upstream_response_timeout"})
+	case errors.As(err, &ce) && ce.Kind == cluster.NoHealthyUpstream:
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Body: []byte("no healthy upstream"), Details: "no_healthy_upstream"})
+	default:
+		reason := "connection termination"
+		if errors.As(err, &ce) && ce.Reason != "" {
+			reason = ce.Reason
+		}
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503,
+			Body:    []byte("upstream connect error or disconnect/reset before headers. reset reason: " + reason),
+			Details: "upstream_reset_before_response_started{" + strings.ReplaceAll(reason, " ", "_") + "}"})
+	}
+}
+
+// localReply sends a reply generated by the proxy or a filter: as in
+// Envoy, it runs through the response callbacks of the filters before
+// index upTo (those that saw the request), in reverse order.
+func (x *exchange) localReply(upTo int, lr *host.LocalResponse) {
+	if lr.StatusCode < 0 {
+		x.reset()
+		return
+	}
+	if x.wroteHeaders {
+		x.reset() // too late for a reply: the response has started
+		return
+	}
+	h := &host.Headers{}
+	h.Add(":status", strconv.Itoa(lr.StatusCode))
+	if lr.Headers != nil {
+		for i := 0; i < lr.Headers.Len(); i++ {
+			k, v := lr.Headers.Field(i)
+			if string(k) != ":status" {
+				h.Add(string(k), string(v))
+			}
+		}
+	}
+	if len(lr.Body) > 0 {
+		if _, ok := h.Get("content-type"); !ok {
+			h.Add("content-type", "text/plain")
+		}
+	}
+	x.details = lr.Details
+	x.respHeaders = h
+	if upTo > len(x.filters) {
+		upTo = len(x.filters)
+	}
+	x.filters = x.filters[:upTo]
+	x.drainEvents()
+	x.encode(bytes.NewReader(lr.Body), len(lr.Body) == 0, func() *host.Headers { return nil })
+}
+
+func (x *exchange) drainEvents() {
+	for {
+		select {
+		case <-x.events:
+		default:
+			return
+		}
+	}
+}
+
+// failStream is Envoy's fail-closed reply for a failed VM.
+func (x *exchange) failStream(i int) {
+	x.localReply(i, &host.LocalResponse{StatusCode: 503, Details: "wasm_fail_stream", GRPCStatus: 14})
+}
+
+// reset drops the downstream stream without a response.
+func (x *exchange) reset() {
+	x.code, x.details = 0, "wasm_close_stream"
+	panic(http.ErrAbortHandler)
+}
+
+// encode runs the response through the filters in reverse order and writes
+// it downstream, keeping content-length right when filters rewrite bodies.
+func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Headers) {
+	for i := len(x.filters) - 1; i >= 0; i-- {
+		f := x.filters[i]
+		if f.skip {
+			continue
+		}
+		a, err := f.s.OnResponseHeaders(x.respHeaders, eos)
+		if f.failed(err) {
+			x.failStream(i)
+			return
+		}
+		if lr := x.pendingReply(); lr != nil {
+			x.localReply(i, lr)
+			return
+		}
+		if err == nil && host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinue && host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinueAndEndStream {
+			if !x.waitFor(i-1, evContinueResponse) {
+				return
+			}
+		}
+	}
+	if eos {
+		x.writeHeaders(0, true)
+		return
+	}
+	chunk := make([]byte, 32<<10)
+	held := false
+	for {
+		n, err := body.Read(chunk)
+		last := err != nil
+		if err != nil && err != io.EOF {
+			x.logf("router", host.LogDebug, "upstream body: %v", err)
+			x.reset()
+		}
+		if last {
+			x.respTrailers = trailers()
+		}
+		endOfData := last && x.respTrailers == nil
+		data, ok := x.encodeData(chunk[:n], endOfData)
+		if !ok {
+			return
+		}
+		if data == nil && !endOfData {
+			held = true
+		}
+		if !x.wroteHeaders {
+			if endOfData {
+				x.writeHeaders(len(data), false)
+			} else {
+				x.writeHeaders(-1, held)
+			}
+		}
+		if len(data) > 0 {
+			x.respBytes += int64(len(data))
+			x.w.Write(data)
+			if f, ok := x.w.(http.Flusher); ok && !endOfData {
+				f.Flush()
+			}
+		}
+		if last {
+			break
+		}
+	}
+	if x.respTrailers != nil {
+		for i := len(x.filters) - 1; i >= 0; i-- {
+			f := x.filters[i]
+			if f.skip {
+				continue
+			}
+			if _, err := f.s.OnResponseTrailers(x.respTrailers); f.failed(err) {
+				return
+			}
+		}
+		for i := 0; i < x.respTrailers.Len(); i++ {
+			k, v := x.respTrailers.Field(i)
+			x.w.Header().Add(http.TrailerPrefix+string(k), string(v))
+		}
+	}
+}
+
+// encodeData passes one response chunk through the filters in reverse.
+func (x *exchange) encodeData(data []byte, eos bool) ([]byte, bool) {
+	for i := len(x.filters) - 1; i >= 0; i-- {
+		f := x.filters[i]
+		if f.skip {
+			continue
+		}
+		f.respBuf.Bytes = append(f.respBuf.Bytes, data...)
+		if len(f.respBuf.Bytes) > maxBuffered {
+			x.localReply(i, &host.LocalResponse{StatusCode: 500, Body: []byte("Internal Server Error"), Details: "response_payload_too_large"})
+			return nil, false
+		}
+		a, err := f.s.OnResponseBody(&f.respBuf, eos)
+		if f.failed(err) {
+			x.failStream(i)
+			return nil, false
+		}
+		if lr := x.pendingReply(); lr != nil {
+			x.localReply(i, lr)
+			return nil, false
+		}
+		if err == nil && host.DataStatus(a) != host.DataContinue {
+			if !eos {
+				return nil, true
+			}
+			if !x.waitFor(i-1, evContinueResponse) {
+				return nil, false
+			}
+		}
+		data = f.respBuf.Bytes
+		f.respBuf.Bytes = nil
+	}
+	return data, true
+}
+
+// writeHeaders writes the response headers downstream. length >= 0 is the
+// whole body's size, known now; heldBody says a filter rewrote or held the
+// body, so the upstream content-length cannot be trusted.
+func (x *exchange) writeHeaders(length int, heldBody bool) {
+	if x.wroteHeaders {
+		return
+	}
+	x.wroteHeaders = true
+	hdr := x.w.Header()
+	x.code = 200
+	for i := 0; i < x.respHeaders.Len(); i++ {
+		k, v := x.respHeaders.Field(i)
+		switch {
+		case string(k) == ":status":
+			x.code, _ = strconv.Atoi(string(v))
+		case string(k) == "content-length", string(k) == "transfer-encoding", string(k) == "connection":
+		case len(k) > 0 && k[0] == ':':
+		default:
+			// Lower-case names on the wire, as Envoy sends them (net/http
+			// writes map keys as they are).
+			hdr[string(k)] = append(hdr[string(k)], string(v))
+		}
+	}
+	switch {
+	case length >= 0:
+		hdr.Set("content-length", strconv.Itoa(length))
+	case !heldBody:
+		if cl, ok := x.respHeaders.Get("content-length"); ok {
+			hdr.Set("content-length", cl)
+		}
+	}
+	if x.hcm.serverName != "" {
+		hdr["server"] = []string{x.hcm.serverName}
+	}
+	if _, ok := hdr["date"]; !ok {
+		hdr["date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+	}
+	// Keep net/http from adding its own Date and sniffed Content-Type: the
+	// response carries exactly the headers the filters left.
+	hdr["Date"], hdr["Content-Type"] = nil, nil
+	if x.code < 100 || x.code > 999 {
+		x.code = 502
+	}
+	x.w.WriteHeader(x.code)
+}
+
+// requestHeaders converts a net/http request to the proxy's header map:
+// pseudo-headers first, names lower-cased.
+func requestHeaders(r *http.Request) *host.Headers {
+	h := &host.Headers{}
+	h.Add(":authority", r.Host)
+	h.Add(":path", r.URL.RequestURI())
+	h.Add(":method", r.Method)
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	h.Add(":scheme", scheme)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	if r.ContentLength > 0 && r.Header.Get("content-length") == "" {
+		h.Add("content-length", strconv.FormatInt(r.ContentLength, 10))
+	}
+	return h
+}
+
+func responseHeaders(resp *http.Response) *host.Headers {
+	h := &host.Headers{}
+	h.Add(":status", strconv.Itoa(resp.StatusCode))
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	if resp.ContentLength >= 0 && resp.Header.Get("content-length") == "" {
+		h.Add("content-length", strconv.FormatInt(resp.ContentLength, 10))
+	}
+	return h
+}
+
+func trailerHeaders(t http.Header) *host.Headers {
+	h := &host.Headers{}
+	for k, vs := range t {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
+// upstreamRequest builds the request the router sends.
+func upstreamRequest(ctx context.Context, h *host.Headers, body []byte, trailers *host.Headers) (*http.Request, error) {
+	method, _ := h.Get(":method")
+	path, _ := h.Get(":path")
+	authority, _ := h.Get(":authority")
+	scheme, _ := h.Get(":scheme")
+	if scheme == "" {
+		scheme = "http"
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://upstream"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Host = authority
+	for i := 0; i < h.Len(); i++ {
+		k, v := h.Field(i)
+		switch {
+		case len(k) > 0 && k[0] == ':':
+		case string(k) == "content-length", string(k) == "transfer-encoding", string(k) == "connection", string(k) == "host":
+		default:
+			req.Header.Add(string(k), string(v))
+		}
+	}
+	req.Header.Set("x-forwarded-proto", scheme)
+	if _, ok := req.Header["User-Agent"]; !ok {
+		req.Header["User-Agent"] = nil // no Go default
+	}
+	req.ContentLength = int64(len(body))
+	if trailers != nil && trailers.Len() > 0 {
+		req.Trailer = http.Header{}
+		for i := 0; i < trailers.Len(); i++ {
+			k, v := trailers.Field(i)
+			req.Trailer.Add(string(k), string(v))
+		}
+		req.ContentLength = -1
+	}
+	return req, nil
+}
+
+func hostPort(addr net.Addr) (string, int) {
+	if addr == nil {
+		return "", 0
+	}
+	h, p, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String(), 0
+	}
+	port, _ := strconv.Atoi(p)
+	return h, port
+}
+

@@ -1,0 +1,182 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
+
+	"github.com/wasmesh/wasmesh/envoyconfig"
+	"github.com/wasmesh/wasmesh/host"
+	"github.com/wasmesh/wasmesh/proxy/route"
+)
+
+// httpConnManager is an envoy.filters.network.http_connection_manager: the
+// HTTP codec (HTTP/1.1 and h2c), the Wasm HTTP filters, the router.
+type httpConnManager struct {
+	srv        *Server
+	statPrefix string
+	routes     *route.Table
+	plugins    []*wasmPlugin
+	serverName string
+	accessLogs []*accessLog
+	genReqID   bool
+	// upstream ends the filter chain: the router, or the wrapped handler
+	// of a Middleware.
+	upstream func(x *exchange, body []byte)
+
+	rqTotal, rq1xx, rq2xx, rq3xx, rq4xx, rq5xx, cxTotal *atomic.Uint64
+	rqActive, cxActive                                  *atomic.Int64
+}
+
+// connInfo is attached to each downstream connection's context.
+type connInfo struct {
+	id            uint64
+	worker        int
+	local, remote string
+}
+
+type connKey struct{}
+
+func (s *Server) newHCM(path string, cfg *hcmv3.HttpConnectionManager, l *loader) (*httpConnManager, error) {
+	h := &httpConnManager{srv: s, statPrefix: cfg.GetStatPrefix(), serverName: "envoy", upstream: (*exchange).route}
+	if n := cfg.GetServerName(); n != "" {
+		h.serverName = n
+	}
+	h.genReqID = cfg.GetGenerateRequestId() == nil || cfg.GetGenerateRequestId().GetValue()
+	rt, err := route.NewTable(cfg.GetRouteConfig())
+	if err != nil {
+		return nil, fmt.Errorf("%s.route_config: %w", path, err)
+	}
+	h.routes = rt
+	for i, f := range cfg.GetHttpFilters() {
+		fpath := fmt.Sprintf("%s.http_filters[%d]", path, i)
+		switch tc := f.GetTypedConfig(); tc.GetTypeUrl() {
+		case "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router":
+			if i != len(cfg.GetHttpFilters())-1 {
+				return nil, fmt.Errorf("%s: the router must be the last http filter", fpath)
+			}
+		case "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm":
+			w, err := envoyconfig.HTTPWasm(tc)
+			if err != nil {
+				return nil, fmt.Errorf("%s.typed_config: %w", fpath, err)
+			}
+			p, err := l.wasm.load(fpath+".typed_config.config", w.GetConfig())
+			if err != nil {
+				return nil, err
+			}
+			h.plugins = append(h.plugins, p)
+		default:
+			return nil, fmt.Errorf("%s: unsupported http filter %s", fpath, tc.GetTypeUrl())
+		}
+	}
+	for i, al := range cfg.GetAccessLog() {
+		a, err := newAccessLog(al)
+		if err != nil {
+			return nil, fmt.Errorf("%s.access_log[%d]: %w", path, i, err)
+		}
+		h.accessLogs = append(h.accessLogs, a)
+	}
+	h.initStats()
+	return h, nil
+}
+
+func (h *httpConnManager) initStats() {
+	st := h.srv.stats
+	p := "http." + h.statPrefix + "."
+	h.rqTotal, h.cxTotal = st.Counter(p+"downstream_rq_total"), st.Counter(p+"downstream_cx_total")
+	h.rq1xx, h.rq2xx, h.rq3xx = st.Counter(p+"downstream_rq_1xx"), st.Counter(p+"downstream_rq_2xx"), st.Counter(p+"downstream_rq_3xx")
+	h.rq4xx, h.rq5xx = st.Counter(p+"downstream_rq_4xx"), st.Counter(p+"downstream_rq_5xx")
+	h.rqActive, h.cxActive = st.Gauge(p+"downstream_rq_active"), st.Gauge(p+"downstream_cx_active")
+}
+
+// server returns the http.Server for a listener: HTTP/1.1 and h2c
+// (prior knowledge and upgrade), as Envoy's codec_type AUTO.
+func (h *httpConnManager) server() *http.Server {
+	srv := &http.Server{
+		Handler:           h2c.NewHandler(h, &http2.Server{}),
+		ReadHeaderTimeout: 60 * time.Second,
+		IdleTimeout:       time.Hour,
+		ErrorLog:          nil,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, h.srv.newConn(c))
+		},
+		ConnState: func(c net.Conn, state http.ConnState) {
+			switch state {
+			case http.StateNew:
+				h.cxTotal.Add(1)
+				h.cxActive.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				h.cxActive.Add(-1)
+			}
+		},
+	}
+	return srv
+}
+
+// ServeHTTP runs one request through the filter chain.
+func (h *httpConnManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ci, _ := r.Context().Value(connKey{}).(*connInfo)
+	if ci == nil {
+		ci = h.srv.newConn(nil)
+	}
+	x := &exchange{hcm: h, worker: ci.worker, w: w, r: r, ctx: r.Context(), events: make(chan event, 16), start: time.Now()}
+	x.props = &streamProps{x: x, connID: ci.id, source: ci.remote, dest: ci.local}
+	h.rqTotal.Add(1)
+	h.rqActive.Add(1)
+	defer h.finish(x)
+	if h.genReqID && r.Header.Get("x-request-id") == "" {
+		r.Header.Set("x-request-id", newRequestID())
+	}
+	x.run()
+}
+
+func (h *httpConnManager) finish(x *exchange) {
+	h.rqActive.Add(-1)
+	switch {
+	case x.code >= 500:
+		h.rq5xx.Add(1)
+	case x.code >= 400:
+		h.rq4xx.Add(1)
+	case x.code >= 300:
+		h.rq3xx.Add(1)
+	case x.code >= 200:
+		h.rq2xx.Add(1)
+	case x.code >= 100:
+		h.rq1xx.Add(1)
+	}
+	x.closeAll()
+	for _, a := range h.accessLogs {
+		a.log(x)
+	}
+}
+
+var reqIDCounter atomic.Uint64
+
+// newRequestID returns a UUID-shaped id, as Envoy's x-request-id.
+func newRequestID() string {
+	n := reqIDCounter.Add(1)
+	t := uint64(time.Now().UnixNano())
+	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(t>>32), uint16(t>>16), uint16(t)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+}
+
+// newConn assigns a downstream connection an id and a worker (round robin,
+// as the kernel balances accepts over Envoy's workers).
+func (s *Server) newConn(c net.Conn) *connInfo {
+	ci := &connInfo{id: s.connID.Add(1)}
+	ci.worker = int(ci.id % uint64(s.workers))
+	if c != nil {
+		ci.local, ci.remote = c.LocalAddr().String(), c.RemoteAddr().String()
+	}
+	return ci
+}
+
+var _ = strconv.Itoa
+var _ host.Action
