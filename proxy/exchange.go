@@ -626,4 +626,3 @@ func hostPort(addr net.Addr) (string, int) {
 	port, _ := strconv.Atoi(p)
 	return h, port
 }
-
