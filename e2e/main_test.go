@@ -140,9 +140,14 @@ func (p *proc) stop() {
 // run runs wasmesh to completion and returns its output and exit code.
 func run(t *testing.T, dir string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
 	out, _ := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("wasmesh %v did not exit within 30s:\n%s", args, out)
+	}
 	return string(out), cmd.ProcessState.ExitCode()
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -35,6 +36,7 @@ type FailedError struct {
 	Callback string // the guest export that was running
 	Reason   string // one line, e.g. "wasm error: unreachable"
 	Err      error  // the full error from wazero, with the guest stack trace
+	At       time.Time
 }
 
 func (e *FailedError) Error() string {
@@ -264,7 +266,7 @@ func (vm *VM) fail(callback string, err error) {
 	if errors.As(err, &pe) {
 		reason = "guest called " + pe.Error()
 	}
-	vm.failErr = &FailedError{VMID: vm.cfg.ID, Callback: callback, Reason: reason, Err: err}
+	vm.failErr = &FailedError{VMID: vm.cfg.ID, Callback: callback, Reason: reason, Err: err, At: time.Now()}
 	vm.failed.Store(true)
 	vm.rt.logger.Log(LogError, "Wasm VM failed "+vm.failErr.Error())
 }

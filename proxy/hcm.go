@@ -51,6 +51,9 @@ func (s *Server) newHCM(path string, cfg *hcmv3.HttpConnectionManager, l *loader
 		h.serverName = n
 	}
 	h.genReqID = cfg.GetGenerateRequestId() == nil || cfg.GetGenerateRequestId().GetValue()
+	if err := s.checkRouteClusters(path+".route_config", cfg); err != nil {
+		return nil, err
+	}
 	rt, err := route.NewTable(cfg.GetRouteConfig())
 	if err != nil {
 		return nil, fmt.Errorf("%s.route_config: %w", path, err)
@@ -95,6 +98,26 @@ func (h *httpConnManager) initStats() {
 	h.rq1xx, h.rq2xx, h.rq3xx = st.Counter(p+"downstream_rq_1xx"), st.Counter(p+"downstream_rq_2xx"), st.Counter(p+"downstream_rq_3xx")
 	h.rq4xx, h.rq5xx = st.Counter(p+"downstream_rq_4xx"), st.Counter(p+"downstream_rq_5xx")
 	h.rqActive, h.cxActive = st.Gauge(p+"downstream_rq_active"), st.Gauge(p+"downstream_cx_active")
+}
+
+// checkRouteClusters fails on a route to a cluster that does not exist, as
+// Envoy does for static route configurations (validate_clusters).
+func (s *Server) checkRouteClusters(path string, cfg *hcmv3.HttpConnectionManager) error {
+	for i, vh := range cfg.GetRouteConfig().GetVirtualHosts() {
+		for j, r := range vh.GetRoutes() {
+			rpath := fmt.Sprintf("%s.virtual_hosts[%d].routes[%d].route", path, i, j)
+			a := r.GetRoute()
+			if c := a.GetCluster(); c != "" && s.clusters.Cluster(c) == nil {
+				return fmt.Errorf("%s.cluster: unknown cluster %q", rpath, c)
+			}
+			for k, wc := range a.GetWeightedClusters().GetClusters() {
+				if s.clusters.Cluster(wc.GetName()) == nil {
+					return fmt.Errorf("%s.weighted_clusters.clusters[%d].name: unknown cluster %q", rpath, k, wc.GetName())
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // server returns the http.Server for a listener: HTTP/1.1 and h2c

@@ -90,9 +90,10 @@ func New(ctx context.Context, cfg *envoyconfig.Config, opts Options) (s *Server,
 		opts.DrainTimeout = 10 * time.Second
 	}
 	s = &Server{cfg: cfg, opts: opts, log: opts.Logger, workers: opts.Concurrency, stats: newStats(), start: time.Now(), shutdown: make(chan struct{})}
+	built := s
 	defer func() {
 		if err != nil {
-			s.close()
+			built.close()
 		}
 	}()
 	for _, w := range cfg.Warnings {

@@ -67,11 +67,10 @@ type vmSet struct {
 	mod *host.Module
 	cfg host.VMConfig
 
-	mu       sync.Mutex
-	vms      []*host.VM
-	roots    []map[*wasmPlugin]*host.Root
-	plugins  []*wasmPlugin
-	failedAt []time.Time
+	mu      sync.Mutex
+	vms     []*host.VM
+	roots   []map[*wasmPlugin]*host.Root
+	plugins []*wasmPlugin
 }
 
 // wasmLoader builds plugins, sharing VMs by vm key and compiling each code
@@ -148,7 +147,7 @@ func (l *wasmLoader) load(path string, pc *wasmv3.PluginConfig) (*wasmPlugin, er
 	set := l.sets[key]
 	if set == nil {
 		set = &vmSet{rt: l.rt, mod: mod, cfg: host.VMConfig{ID: vmc.GetVmId(), Configuration: vmCfg, Env: env},
-			vms: make([]*host.VM, l.workers), roots: make([]map[*wasmPlugin]*host.Root, l.workers), failedAt: make([]time.Time, l.workers)}
+			vms: make([]*host.VM, l.workers), roots: make([]map[*wasmPlugin]*host.Root, l.workers)}
 		l.sets[key] = set
 	}
 	if err := set.add(l.ctx, p); err != nil {
@@ -264,10 +263,8 @@ func (p *wasmPlugin) root(worker int) (*host.Root, error) {
 		if p.policy != failReload {
 			return nil, err
 		}
-		if s.failedAt[worker].IsZero() {
-			s.failedAt[worker] = time.Now()
-		}
-		if time.Since(s.failedAt[worker]) < p.backoff {
+		var fe *host.FailedError
+		if errors.As(err, &fe) && time.Since(fe.At) < p.backoff {
 			return nil, err
 		}
 		fresh, nerr := s.rt.NewVM(context.Background(), s.mod, s.cfg)
@@ -284,7 +281,7 @@ func (p *wasmPlugin) root(worker int) (*host.Root, error) {
 			roots[q] = r
 		}
 		go vm.Close(context.Background())
-		s.vms[worker], s.roots[worker], s.failedAt[worker] = fresh, roots, time.Time{}
+		s.vms[worker], s.roots[worker] = fresh, roots
 	}
 	return s.roots[worker][p], nil
 }
