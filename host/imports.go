@@ -149,8 +149,12 @@ var wasiFuncs = []hostFunc{
 // wasiModules are the names WASI is registered under.
 var wasiModules = []string{"wasi_snapshot_preview1", "wasi_unstable"}
 
+// yieldFunc is the import instrumented modules call (interrupt.go); it is
+// not part of any ABI.
+var yieldFunc = hostFunc{yieldName, none, none, abiAll, wasmeshYield}
+
 var importIndex = func() map[string]*hostFunc {
-	idx := map[string]*hostFunc{}
+	idx := map[string]*hostFunc{yieldModule + "." + yieldName: &yieldFunc}
 	for i := range envFuncs {
 		idx["env."+envFuncs[i].name] = &envFuncs[i]
 	}
@@ -180,6 +184,9 @@ func (r *Runtime) instantiateHostModules(ctx context.Context) error {
 		return nil
 	}
 	if err := install("env", envFuncs); err != nil {
+		return err
+	}
+	if err := install(yieldModule, []hostFunc{yieldFunc}); err != nil {
 		return err
 	}
 	for _, mod := range wasiModules {

@@ -6,28 +6,41 @@ import (
 	"fmt"
 )
 
-// Deadlines are enforced by instrumenting the module when it is loaded: a
-// mutable i32 global, exported as interruptExport, is tested at the entry
-// of every function and at the head of every loop; when the watchdog sets
-// it, the guest executes unreachable and the call traps. Every long-running
-// path goes through a loop header or a call, so this bounds how long a
-// guest runs after its deadline, at the cost of a load and a branch, where
-// wazero's own termination support costs a goroutine per call and an exit
-// to Go at every loop back-edge (RATIONALE.md).
+// Deadlines are enforced by instrumenting the module when it is loaded.
+// A mutable i32 global counts down at every function entry and loop
+// header; when it reaches zero the guest calls the host function
+// wasmesh.yield and refills it. yield is where the deadline is checked
+// (the guest traps if its call ran past it), and, being Go code, it is a
+// point where the Go scheduler can preempt the goroutine: compiled Wasm
+// cannot be preempted, so without it a guest spinning in a loop would also
+// block the garbage collector's stop-the-world, and with it the whole
+// process. Every long path goes through a loop header or a call, so the
+// guest reaches yield every fuelPerYield steps (~10 us of tight loop); the
+// cost in between is a few instructions, where wazero's own termination
+// support costs a goroutine per call and an exit to Go at every loop
+// back-edge (RATIONALE.md).
 
-const interruptExport = "wasmesh.interrupt"
+const (
+	yieldModule  = "wasmesh"
+	yieldName    = "yield"
+	fuelPerYield = 10000
+)
 
 // sectionOrder is the order the spec requires of non-custom sections.
 var sectionOrder = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
-// instrument returns a copy of wasm with the interrupt checks added.
+type section struct {
+	id   byte
+	body []byte
+}
+
+// instrument returns a copy of wasm with the fuel checks added. The new
+// function import shifts every defined function's index by one, so every
+// reference to a function index is rewritten (calls, ref.func, exports,
+// the start function, element segments, function names).
 func instrument(wasm []byte) ([]byte, error) {
 	if len(wasm) < 8 {
 		return nil, errNotWasm
-	}
-	type section struct {
-		id   byte
-		body []byte
 	}
 	var secs []section
 	r := reader{b: wasm, off: 8}
@@ -47,12 +60,14 @@ func instrument(wasm []byte) ([]byte, error) {
 		secs = append(secs, section{id, r.b[r.off:end]})
 		r.off = end
 	}
-	var importedGlobals, definedGlobals uint32
+	var types, importedFuncs, importedGlobals, definedGlobals uint32
 	for _, s := range secs {
 		var err error
 		switch s.id {
+		case 1:
+			types, err = (&reader{b: s.body}).u32()
 		case 2:
-			importedGlobals, err = countImportedGlobals(s.body)
+			importedFuncs, importedGlobals, err = countImports(s.body)
 		case 6:
 			definedGlobals, err = (&reader{b: s.body}).u32()
 		}
@@ -60,50 +75,42 @@ func instrument(wasm []byte) ([]byte, error) {
 			return nil, fmt.Errorf("section %d: %w", s.id, err)
 		}
 	}
-	global := importedGlobals + definedGlobals
-	check := append([]byte{0x23}, binary.AppendUvarint(nil, uint64(global))...)
-	check = append(check, 0x04, 0x40, 0x00, 0x0B) // global.get; if; unreachable; end
+	rw := &rewriter{yield: importedFuncs, fuel: importedGlobals + definedGlobals}
+	// The check: fuel -= 1; if fuel == 0 { yield(); fuel = fuelPerYield }.
+	g := binary.AppendUvarint(nil, uint64(rw.fuel))
+	c := append([]byte{0x23}, g...)               // global.get fuel
+	c = append(c, 0x41, 0x7F, 0x6A, 0x24)         // i32.const -1; i32.add; global.set
+	c = append(c, g...)                           //   fuel
+	c = append(c, 0x23)                           // global.get
+	c = append(c, g...)                           //   fuel
+	c = append(c, 0x45, 0x04, 0x40, 0x10)         // i32.eqz; if; call
+	c = binary.AppendUvarint(c, uint64(rw.yield)) //   yield
+	c = append(c, 0x41)                           // i32.const
+	c = binary.AppendVarint(c, fuelPerYield)      //   fuelPerYield
+	c = append(c, 0x24)                           // global.set
+	c = append(append(c, g...), 0x0B)             //   fuel; end
+	rw.check = c
 
 	var out []section
-	haveGlobal, haveExport := false, false
+	have := map[byte]bool{}
 	insertMissing := func(beforeOrder int) {
-		if !haveGlobal && beforeOrder > sectionOrder[6] {
-			out = append(out, section{6, appendGlobal(binary.AppendUvarint(nil, 1))})
-			haveGlobal = true
-		}
-		if !haveExport && beforeOrder > sectionOrder[7] {
-			out = append(out, section{7, appendExport(binary.AppendUvarint(nil, 1), global)})
-			haveExport = true
+		for _, id := range []byte{1, 2, 6} {
+			if !have[id] && beforeOrder > sectionOrder[id] {
+				out = append(out, rw.newSection(id, types))
+				have[id] = true
+			}
 		}
 	}
 	for _, s := range secs {
 		if s.id != 0 {
 			insertMissing(sectionOrder[s.id])
 		}
-		switch s.id {
-		case 6:
-			body, err := bumpCount(s.body)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, section{6, appendGlobal(body)})
-			haveGlobal = true
-		case 7:
-			body, err := bumpCount(s.body)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, section{7, appendExport(body, global)})
-			haveExport = true
-		case 10:
-			body, err := instrumentCode(s.body, check)
-			if err != nil {
-				return nil, fmt.Errorf("code section: %w", err)
-			}
-			out = append(out, section{10, body})
-		default:
-			out = append(out, s)
+		body, err := rw.section(s, types)
+		if err != nil {
+			return nil, fmt.Errorf("section %d: %w", s.id, err)
 		}
+		have[s.id] = true
+		out = append(out, section{s.id, body})
 	}
 	insertMissing(1 << 30)
 	res := append([]byte(nil), wasm[:8]...)
@@ -115,15 +122,277 @@ func instrument(wasm []byte) ([]byte, error) {
 	return res, nil
 }
 
-func appendGlobal(body []byte) []byte {
-	return append(body, 0x7F, 0x01, 0x41, 0x00, 0x0B) // mut i32 = i32.const 0
+// rewriter holds what instrumenting needs: the new import's function index
+// (every defined function at or above it moves up by one), the fuel
+// global's index and the check sequence.
+type rewriter struct {
+	yield, fuel uint32
+	check       []byte
 }
 
-func appendExport(body []byte, global uint32) []byte {
-	body = binary.AppendUvarint(body, uint64(len(interruptExport)))
-	body = append(body, interruptExport...)
-	body = append(body, 0x03) // global
-	return binary.AppendUvarint(body, uint64(global))
+func (rw *rewriter) fn(idx uint32) uint32 {
+	if idx >= rw.yield {
+		return idx + 1
+	}
+	return idx
+}
+
+var yieldImport = func() []byte {
+	b := binary.AppendUvarint(nil, uint64(len(yieldModule)))
+	b = append(b, yieldModule...)
+	b = binary.AppendUvarint(b, uint64(len(yieldName)))
+	return append(b, yieldName...)
+}()
+
+// newSection creates a type, import or global section the module lacks.
+func (rw *rewriter) newSection(id byte, types uint32) section {
+	switch id {
+	case 1:
+		return section{1, []byte{1, 0x60, 0, 0}}
+	case 2:
+		b := append([]byte{1}, yieldImport...)
+		return section{2, append(append(b, 0x00), binary.AppendUvarint(nil, uint64(types))...)}
+	}
+	return section{6, appendGlobal([]byte{1})}
+}
+
+func (rw *rewriter) section(s section, types uint32) ([]byte, error) {
+	switch s.id {
+	case 1: // type: add () -> ()
+		body, err := bumpCount(s.body)
+		return append(body, 0x60, 0, 0), err
+	case 2: // import: add wasmesh.yield
+		body, err := bumpCount(s.body)
+		body = append(append(body, yieldImport...), 0x00)
+		return binary.AppendUvarint(body, uint64(types)), err
+	case 6: // global: add the fuel counter, rewrite init expressions
+		body, err := rw.vector(s.body, func(r *reader, out []byte) ([]byte, error) {
+			start := r.off
+			if err := r.valType(); err != nil {
+				return nil, err
+			}
+			if _, err := r.byte(); err != nil {
+				return nil, err
+			}
+			out = append(out, r.b[start:r.off]...)
+			return rw.expr(r, out)
+		})
+		if err != nil {
+			return nil, err
+		}
+		body, err = bumpCount(body)
+		return appendGlobal(body), err
+	case 7: // export: function indices
+		return rw.vector(s.body, func(r *reader, out []byte) ([]byte, error) {
+			start := r.off
+			if _, err := r.name(); err != nil {
+				return nil, err
+			}
+			kind, err := r.byte()
+			if err != nil {
+				return nil, err
+			}
+			idx, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r.b[start:r.off-lebLen(idx)]...)
+			if kind == 0 {
+				idx = rw.fn(idx)
+			}
+			return binary.AppendUvarint(out, uint64(idx)), nil
+		})
+	case 8: // start
+		idx, err := (&reader{b: s.body}).u32()
+		return binary.AppendUvarint(nil, uint64(rw.fn(idx))), err
+	case 9:
+		return rw.vector(s.body, rw.element)
+	case 10:
+		return rw.vector(s.body, func(r *reader, out []byte) ([]byte, error) {
+			size, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			if int(size) > len(r.b)-r.off {
+				return nil, errTruncated
+			}
+			fn, err := rw.function(r.b[r.off : r.off+int(size)])
+			if err != nil {
+				return nil, err
+			}
+			r.off += int(size)
+			return append(binary.AppendUvarint(out, uint64(len(fn))), fn...), nil
+		})
+	case 0:
+		return rw.custom(s.body)
+	}
+	return s.body, nil
+}
+
+// vector rewrites each element of a vector section with f.
+func (rw *rewriter) vector(body []byte, f func(*reader, []byte) ([]byte, error)) ([]byte, error) {
+	r := reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := binary.AppendUvarint(nil, uint64(n))
+	for i := uint32(0); i < n; i++ {
+		if out, err = f(&r, out); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i, err)
+		}
+	}
+	if r.off != len(r.b) {
+		return nil, errors.New("trailing bytes")
+	}
+	return out, nil
+}
+
+func lebLen(v uint32) int { return len(binary.AppendUvarint(nil, uint64(v))) }
+
+// element rewrites an element segment (all eight encodings).
+func (rw *rewriter) element(r *reader, out []byte) ([]byte, error) {
+	flags, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out = binary.AppendUvarint(out, uint64(flags))
+	if flags > 7 {
+		return nil, fmt.Errorf("unknown element segment flags %d", flags)
+	}
+	if flags&2 != 0 && flags&1 == 0 { // explicit table index
+		t, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		out = binary.AppendUvarint(out, uint64(t))
+	}
+	if flags&1 == 0 { // active: offset expression
+		if out, err = rw.expr(r, out); err != nil {
+			return nil, err
+		}
+	}
+	if flags&3 != 0 { // elemkind or reftype byte
+		b, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out = binary.AppendUvarint(out, uint64(n))
+	for i := uint32(0); i < n; i++ {
+		if flags&4 != 0 {
+			if out, err = rw.expr(r, out); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		idx, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		out = binary.AppendUvarint(out, uint64(rw.fn(idx)))
+	}
+	return out, nil
+}
+
+// expr copies a constant expression up to its end, rewriting ref.func.
+func (rw *rewriter) expr(r *reader, out []byte) ([]byte, error) {
+	for {
+		start := r.off
+		op, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		if op == 0xD2 {
+			idx, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			out = binary.AppendUvarint(append(out, op), uint64(rw.fn(idx)))
+			continue
+		}
+		if err := r.immediates(op); err != nil {
+			return nil, err
+		}
+		out = append(out, r.b[start:r.off]...)
+		if op == 0x0B {
+			return out, nil
+		}
+	}
+}
+
+// custom rewrites the function indices of the "name" section; other custom
+// sections are kept as they are.
+func (rw *rewriter) custom(body []byte) ([]byte, error) {
+	r := reader{b: body}
+	name, err := r.name()
+	if err != nil || name != "name" {
+		return body, nil
+	}
+	out := append([]byte(nil), body[:r.off]...)
+	for r.off < len(r.b) {
+		id, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		size, err := r.u32()
+		if err != nil || int(size) > len(r.b)-r.off {
+			return body, nil // malformed names: keep them, wazero ignores them
+		}
+		sub := r.b[r.off : r.off+int(size)]
+		r.off += int(size)
+		if id == 1 || id == 2 { // function names, local names: keyed by function index
+			if rewritten, err := rw.vector(sub, func(sr *reader, o []byte) ([]byte, error) {
+				idx, err := sr.u32()
+				if err != nil {
+					return nil, err
+				}
+				start := sr.off
+				if id == 1 {
+					_, err = sr.name()
+				} else {
+					err = skipNameMap(sr)
+				}
+				if err != nil {
+					return nil, err
+				}
+				return append(binary.AppendUvarint(o, uint64(rw.fn(idx))), sr.b[start:sr.off]...), nil
+			}); err == nil {
+				sub = rewritten
+			}
+		}
+		out = append(out, id)
+		out = binary.AppendUvarint(out, uint64(len(sub)))
+		out = append(out, sub...)
+	}
+	return out, nil
+}
+
+func skipNameMap(r *reader) error {
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+		if _, err := r.name(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendGlobal appends the fuel counter: mut i32 = fuelPerYield.
+func appendGlobal(body []byte) []byte {
+	b := append(body, 0x7F, 0x01, 0x41)
+	return append(binary.AppendVarint(b, fuelPerYield), 0x0B)
 }
 
 // bumpCount rewrites a vector section with its count plus one.
@@ -135,52 +404,6 @@ func bumpCount(body []byte) ([]byte, error) {
 	}
 	out := binary.AppendUvarint(nil, uint64(n)+1)
 	return append(out, body[r.off:]...), nil
-}
-
-func countImportedGlobals(body []byte) (uint32, error) {
-	r := reader{b: body}
-	n, err := r.u32()
-	if err != nil {
-		return 0, err
-	}
-	var globals uint32
-	for i := uint32(0); i < n; i++ {
-		if _, err := r.name(); err != nil {
-			return 0, err
-		}
-		if _, err := r.name(); err != nil {
-			return 0, err
-		}
-		kind, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		switch kind {
-		case 0: // func: type index
-			_, err = r.u32()
-		case 1: // table: reftype, limits
-			if _, err = r.byte(); err == nil {
-				err = r.limits()
-			}
-		case 2: // memory: limits
-			err = r.limits()
-		case 3: // global: valtype, mutability
-			globals++
-			if _, err = r.byte(); err == nil {
-				_, err = r.byte()
-			}
-		case 4: // tag: attribute, type index
-			if _, err = r.byte(); err == nil {
-				_, err = r.u32()
-			}
-		default:
-			err = fmt.Errorf("unknown import kind %d", kind)
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	return globals, nil
 }
 
 func (r *reader) limits() error {
@@ -220,65 +443,6 @@ func (r *reader) skip(n int) error {
 	}
 	r.off += n
 	return nil
-}
-
-// instrumentCode inserts check at the start of every function body and
-// after the block type of every loop.
-func instrumentCode(body []byte, check []byte) ([]byte, error) {
-	r := reader{b: body}
-	n, err := r.u32()
-	if err != nil {
-		return nil, err
-	}
-	out := binary.AppendUvarint(nil, uint64(n))
-	var fn []byte
-	for i := uint32(0); i < n; i++ {
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		if int(size) > len(r.b)-r.off {
-			return nil, errTruncated
-		}
-		fn, err = instrumentFunc(r.b[r.off:r.off+int(size)], check, fn[:0])
-		if err != nil {
-			return nil, fmt.Errorf("function %d: %w", i, err)
-		}
-		r.off += int(size)
-		out = binary.AppendUvarint(out, uint64(len(fn)))
-		out = append(out, fn...)
-	}
-	return out, nil
-}
-
-func instrumentFunc(body, check, out []byte) ([]byte, error) {
-	r := reader{b: body}
-	groups, err := r.u32()
-	if err != nil {
-		return nil, err
-	}
-	for i := uint32(0); i < groups; i++ {
-		if _, err := r.u32(); err != nil {
-			return nil, err
-		}
-		if err := r.valType(); err != nil {
-			return nil, err
-		}
-	}
-	out = append(out, body[:r.off]...)
-	out = append(out, check...)
-	for r.off < len(r.b) {
-		start := r.off
-		op, _ := r.byte()
-		if err := r.immediates(op); err != nil {
-			return nil, fmt.Errorf("opcode 0x%02x at %d: %w", op, start, err)
-		}
-		out = append(out, body[start:r.off]...)
-		if op == 0x03 { // loop
-			out = append(out, check...)
-		}
-	}
-	return out, nil
 }
 
 // valType skips a value type (numeric, vector, or reference type).
@@ -450,4 +614,93 @@ func (r *reader) prefixFE() error {
 		return r.skip(1)
 	}
 	return r.memarg()
+}
+
+// countImports returns how many functions and globals a module imports.
+func countImports(body []byte) (funcs, globals uint32, err error) {
+	r := reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := uint32(0); i < n; i++ {
+		if _, err := r.name(); err != nil {
+			return 0, 0, err
+		}
+		if _, err := r.name(); err != nil {
+			return 0, 0, err
+		}
+		kind, err := r.byte()
+		if err != nil {
+			return 0, 0, err
+		}
+		switch kind {
+		case 0: // func: type index
+			funcs++
+			_, err = r.u32()
+		case 1: // table: reftype, limits
+			if _, err = r.byte(); err == nil {
+				err = r.limits()
+			}
+		case 2: // memory: limits
+			err = r.limits()
+		case 3: // global: valtype, mutability
+			globals++
+			if err = r.valType(); err == nil {
+				_, err = r.byte()
+			}
+		case 4: // tag: attribute, type index
+			if _, err = r.byte(); err == nil {
+				_, err = r.u32()
+			}
+		default:
+			err = fmt.Errorf("unknown import kind %d", kind)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	return funcs, globals, nil
+}
+
+// function rewrites one function body: the fuel check at entry and after
+// every loop's block type; calls and ref.func renumbered.
+func (rw *rewriter) function(body []byte) ([]byte, error) {
+	r := reader{b: body}
+	groups, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	for i := uint32(0); i < groups; i++ {
+		if _, err := r.u32(); err != nil {
+			return nil, err
+		}
+		if err := r.valType(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]byte, 0, len(body)+len(body)/8+len(rw.check))
+	out = append(out, body[:r.off]...)
+	out = append(out, rw.check...)
+	for r.off < len(r.b) {
+		start := r.off
+		op, _ := r.byte()
+		switch op {
+		case 0x10, 0x12, 0xD2: // call, return_call, ref.func
+			idx, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			out = binary.AppendUvarint(append(out, op), uint64(rw.fn(idx)))
+			continue
+		}
+		if err := r.immediates(op); err != nil {
+			return nil, fmt.Errorf("opcode 0x%02x at %d: %w", op, start, err)
+		}
+		out = append(out, body[start:r.off]...)
+		if op == 0x03 { // loop
+			out = append(out, rw.check...)
+		}
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,8 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 			t.Errorf("%s: instrumented module does not compile: %v", name, err)
 			continue
 		}
-		if !bytes.Contains(out, []byte(interruptExport)) {
-			t.Errorf("%s: no %s export", name, interruptExport)
+		if !bytes.Contains(out, []byte(yieldModule)) {
+			t.Errorf("%s: no %s.%s import", name, yieldModule, yieldName)
 		}
 	}
 }
@@ -103,4 +104,33 @@ func FuzzInstrument(f *testing.F) {
 			t.Fatalf("valid module became invalid: %v", err)
 		}
 	})
+}
+
+// A guest spinning in a loop must not block the garbage collector's
+// stop-the-world (compiled Wasm cannot be preempted): the instrumented code
+// yields to Go regularly, so GC completes while the guest runs and the
+// deadline still stops it.
+func TestRunawayLoopDoesNotBlockGC(t *testing.T) {
+	r := newRecorder(t, Config{CallTimeout: 300 * time.Millisecond})
+	_, root := r.start("loop=proxy_on_request_headers")
+	s := root.NewHTTPStream(&testHandler{}, nil, nil)
+	gcDone := make(chan time.Duration, 1)
+	go func() {
+		time.Sleep(50 * time.Millisecond) // the guest is looping by now
+		start := time.Now()
+		runtime.GC()
+		gcDone <- time.Since(start)
+	}()
+	_, err := s.OnRequestHeaders(pairs(":path", "/"), true)
+	if !errors.Is(err, ErrVMFailed) || !strings.Contains(err.Error(), "deadline exceeded") {
+		t.Fatalf("err %v", err)
+	}
+	select {
+	case d := <-gcDone:
+		if d > 250*time.Millisecond {
+			t.Errorf("GC waited %v for the looping guest: it must not wait for the deadline", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("GC blocked")
+	}
 }

@@ -59,12 +59,11 @@ type VM struct {
 	cfg VMConfig
 	env []string // "K=V", sorted
 
-	ctx       context.Context
-	cancel    context.CancelFunc
-	inst      api.Module
-	interrupt api.MutableGlobal // set by the watchdog at the deadline; nil when not instrumented
-	fns       [numCallbacks]api.Function
-	alloc     api.Function
+	ctx    context.Context
+	cancel context.CancelFunc
+	inst   api.Module
+	fns    [numCallbacks]api.Function
+	alloc  api.Function
 
 	mu        sync.Mutex // held for the whole of a top-level guest call
 	callEpoch atomic.Int64
@@ -161,10 +160,6 @@ func (r *Runtime) NewVM(ctx context.Context, m *Module, cfg VMConfig) (*VM, erro
 		return nil, fmt.Errorf("host: instantiate module: %w", vm.failErr)
 	}
 	vm.inst = inst
-	vm.interrupt, _ = inst.ExportedGlobal(interruptExport).(api.MutableGlobal)
-	if vm.timedOut.Load() && vm.interrupt != nil {
-		vm.interrupt.Set(1)
-	}
 	for i, name := range callbackNames {
 		vm.fns[i] = inst.ExportedFunction(name)
 	}
@@ -233,11 +228,18 @@ func (vm *VM) Close(ctx context.Context) {
 }
 
 // interruptNow stops the running guest call: the guest traps at its next
-// function entry or loop header. Called by the watchdog.
-func (vm *VM) interruptNow() {
-	vm.timedOut.Store(true)
-	if g := vm.interrupt; g != nil {
-		g.Set(1)
+// wasmesh.yield (interrupt.go). Called by the watchdog.
+func (vm *VM) interruptNow() { vm.timedOut.Store(true) }
+
+// errDeadline unwinds a guest whose call ran past its deadline.
+var errDeadline = errors.New("deadline exceeded")
+
+// wasmesh.yield(): called by instrumented code every fuelPerYield loop
+// iterations or calls. Being Go code, it lets the scheduler preempt the
+// goroutine; it traps the guest once the watchdog marked the call late.
+func wasmeshYield(ctx context.Context, _ api.Module, _ []uint64) {
+	if vmFrom(ctx).timedOut.Load() {
+		panic(errDeadline)
 	}
 }
 
