@@ -52,6 +52,7 @@ type Server struct {
 	rt       *host.Runtime
 	clusters *cluster.Manager
 	wasm     *wasmLoader
+	grpc     *grpcCaller
 	stats    *Stats
 	tags     []StatsTag
 
@@ -117,6 +118,8 @@ func New(ctx context.Context, cfg *envoyconfig.Config, opts Options) (s *Server,
 	hc := opts.Host
 	hc.Logger = wasmLogger{s.log}
 	hc.HTTPCaller = &calloutCaller{s: s}
+	s.grpc = &grpcCaller{s: s}
+	hc.GRPCCaller = s.grpc
 	hc.Properties = host.PropertyFunc(s.nodeProperty)
 	if opts.CacheDir != "" {
 		hc.CacheDir = filepath.Join(opts.CacheDir, "compiled")
@@ -345,6 +348,9 @@ func (s *Server) close() {
 	}
 	if s.rt != nil {
 		s.rt.Close(context.Background())
+	}
+	if s.grpc != nil {
+		s.grpc.close()
 	}
 	if s.clusters != nil {
 		s.clusters.Close()
