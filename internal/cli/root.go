@@ -41,5 +41,12 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newEnvoyCmd())
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
 	return root
 }
+
+// commands are the subcommands registered by the files of this package
+// (one file per command adds its constructor in an init function).
+var commands []func() *cobra.Command
