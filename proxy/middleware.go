@@ -100,6 +100,9 @@ func serveNext(x *exchange, next http.Handler, body []byte) {
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 400, Body: []byte(err.Error())})
 		return
 	}
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
 	req.RemoteAddr = x.r.RemoteAddr
 	req.URL.Host = ""
 	req.URL.Scheme = ""
