@@ -25,12 +25,12 @@ import (
 func init() { commands = append(commands, newRunCmd) }
 
 type runFlags struct {
-	config, rootID, name  string
-	upstream, listen      string
-	admin, logLevel       string
-	printConfig           bool
-	concurrency           int
-	cacheDir, storeDir    string
+	config, rootID, name string
+	upstream, listen     string
+	admin, logLevel      string
+	printConfig          bool
+	concurrency          int
+	cacheDir, storeDir   string
 }
 
 func newRunCmd() *cobra.Command {
