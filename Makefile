@@ -27,6 +27,7 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBinary$$' -fuzztime $(FUZZTIME) ./host
 	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime $(FUZZTIME) ./host
 	$(GO) test -run '^$$' -fuzz '^FuzzDeserializeMap$$' -fuzztime $(FUZZTIME) ./sdk/proxywasm
+	$(GO) test -run '^$$' -fuzz '^FuzzRuntimeConfig$$' -fuzztime $(FUZZTIME) ./oci
 
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=2m
