@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -67,9 +66,12 @@ it runs (valid for Envoy as well) and exits.`,
 
 func runRun(cmd *cobra.Command, input string, f runFlags) error {
 	ctx := context.Background()
-	wasmFile, err := resolveModule(ctx, input, f.cacheDir)
+	wasmFile, rootIDs, err := resolveModule(ctx, input, f.cacheDir)
 	if err != nil {
 		return &exitError{1, err}
+	}
+	if f.rootID == "" && len(rootIDs) > 0 {
+		f.rootID = rootIDs[0] // from the image's runtime config
 	}
 	upstream := ""
 	var echo *http.Server
@@ -132,22 +134,25 @@ func runRun(cmd *cobra.Command, input string, f runFlags) error {
 // resolveModule turns the run input into a module file: a .wasm file as
 // is; a directory is built; anything else is looked up as an image in the
 // local store. Modules that are not files are written under cacheDir.
-func resolveModule(ctx context.Context, input, cacheDir string) (string, error) {
+func resolveModule(ctx context.Context, input, cacheDir string) (string, []string, error) {
 	if st, err := os.Stat(input); err == nil {
 		if !st.IsDir() {
-			return filepath.Abs(input)
+			p, err := filepath.Abs(input)
+			return p, nil, err
 		}
 		wasm, err := buildDir(ctx, input)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		return writeModule(wasm, cacheDir)
+		p, err := writeModule(wasm, cacheDir)
+		return p, nil, err
 	}
-	wasm, err := moduleFromStore(input)
+	wasm, roots, err := moduleFromStore(input)
 	if err != nil {
-		return "", fmt.Errorf("run: %s is neither a file, a directory nor an image in the local store: %w", input, err)
+		return "", nil, fmt.Errorf("run: %s is neither a file, a directory nor an image in the local store: %w", input, err)
 	}
-	return writeModule(wasm, cacheDir)
+	p, err := writeModule(wasm, cacheDir)
+	return p, roots, err
 }
 
 func writeModule(wasm []byte, cacheDir string) (string, error) {
@@ -165,5 +170,3 @@ func writeModule(wasm []byte, cacheDir string) (string, error) {
 	}
 	return path, nil
 }
-
-var _ = strings.TrimSpace

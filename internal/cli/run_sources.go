@@ -4,32 +4,39 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
-	"github.com/wasmesh/wasmesh/internal/wasmbuild"
+	"github.com/wasmesh/wasmesh/internal/build"
+	"github.com/wasmesh/wasmesh/oci"
 )
 
-// buildDir builds a filter project directory. Go projects only, until the
-// build command's language detection lands.
+// buildDir builds a filter project directory with its native toolchain
+// (the language is detected as `wasmesh build` does).
 func buildDir(ctx context.Context, dir string) ([]byte, error) {
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		if _, err := os.Stat(filepath.Join(dir, "main.go")); err != nil {
-			return nil, fmt.Errorf("run: %s: not a Go filter project (no go.mod or main.go)", dir)
-		}
-	}
-	out, err := os.CreateTemp("", "wasmesh-run-*.wasm")
+	lang, err := build.Detect(dir)
 	if err != nil {
 		return nil, err
 	}
-	out.Close()
-	defer os.Remove(out.Name())
-	if err := wasmbuild.Go(ctx, dir, out.Name()); err != nil {
-		return nil, err
-	}
-	return os.ReadFile(out.Name())
+	return build.Compile(ctx, dir, lang, func(line string) { fmt.Fprintln(os.Stderr, line) })
 }
 
-// moduleFromStore reads an image from the local store.
-func moduleFromStore(ref string) ([]byte, error) {
-	return nil, fmt.Errorf("no image %q in the local store", ref)
+// moduleFromStore reads an image from the local store, with the root IDs
+// its runtime config declares.
+func moduleFromStore(ref string) ([]byte, []string, error) {
+	store, err := oci.OpenStore(oci.DefaultStoreDir())
+	if err != nil {
+		return nil, nil, err
+	}
+	img, err := store.Get(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	wasm, rc, err := oci.ExtractWasm(img)
+	if err != nil {
+		return nil, nil, err
+	}
+	var roots []string
+	if rc != nil {
+		roots = rc.RootIDs
+	}
+	return wasm, roots, nil
 }
