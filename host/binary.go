@@ -3,6 +3,8 @@ package host
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wasmesh/wasmesh/internal/wasmbin"
 )
 
 // binaryInfo is what the host reads from the raw module bytes before
@@ -24,24 +26,24 @@ func parseBinary(b []byte) (binaryInfo, error) {
 	if len(b) < 8 || string(b[:4]) != "\x00asm" || b[4] != 1 || b[5] != 0 || b[6] != 0 || b[7] != 0 {
 		return info, errNotWasm
 	}
-	r := reader{b: b, off: 8}
-	for r.off < len(r.b) {
-		id, err := r.byte()
+	r := reader{B: b, Off: 8}
+	for r.Off < len(r.B) {
+		id, err := r.Byte()
 		if err != nil {
 			return info, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return info, err
 		}
-		end := r.off + int(size)
-		if end > len(r.b) || end < r.off {
-			return info, fmt.Errorf("section %d at offset %d overruns the module", id, r.off)
+		end := r.Off + int(size)
+		if end > len(r.B) || end < r.Off {
+			return info, fmt.Errorf("section %d at offset %d overruns the module", id, r.Off)
 		}
-		sec := reader{b: r.b[:end], off: r.off}
+		sec := reader{B: r.B[:end], Off: r.Off}
 		switch id {
 		case 0: // custom
-			name, err := sec.name()
+			name, err := sec.Name()
 			if err != nil {
 				return info, fmt.Errorf("custom section: %w", err)
 			}
@@ -53,26 +55,26 @@ func parseBinary(b []byte) (binaryInfo, error) {
 		case 8: // start
 			info.hasStart = true
 		}
-		r.off = end
+		r.Off = end
 	}
 	return info, nil
 }
 
 func parseExports(r *reader, info *binaryInfo) error {
-	n, err := r.u32()
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return err
 		}
-		if _, err := r.u32(); err != nil {
+		if _, err := r.U32(); err != nil {
 			return err
 		}
 		if kind != 0 || info.abi != ABIUnknown { // 0 = function
@@ -85,47 +87,7 @@ func parseExports(r *reader, info *binaryInfo) error {
 	return nil
 }
 
-type reader struct {
-	b   []byte
-	off int
-}
+// reader is the binary reader shared with internal/profiles.
+type reader = wasmbin.Reader
 
-var errTruncated = errors.New("truncated")
-
-func (r *reader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, errTruncated
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
-
-// u32 reads an unsigned LEB128 value of at most 32 bits.
-func (r *reader) u32() (uint32, error) {
-	var v uint32
-	for shift := uint(0); shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, errors.New("bad LEB128 integer")
-}
-
-func (r *reader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	if int(n) > len(r.b)-r.off {
-		return "", errTruncated
-	}
-	s := string(r.b[r.off : r.off+int(n)])
-	r.off += int(n)
-	return s, nil
-}
+var errTruncated = wasmbin.ErrTruncated

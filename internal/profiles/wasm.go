@@ -3,6 +3,7 @@ package profiles
 import (
 	"errors"
 	"fmt"
+	"github.com/wasmesh/wasmesh/internal/wasmbin"
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
@@ -104,8 +105,6 @@ func (m *Module) Export(name string) (Export, bool) {
 	return Export{}, false
 }
 
-var errTruncated = errors.New("truncated")
-
 // Parse reads a WebAssembly binary's sections. It validates only what it
 // reads; code bodies are skipped.
 func Parse(b []byte) (*Module, error) {
@@ -115,21 +114,21 @@ func Parse(b []byte) (*Module, error) {
 	m := &Module{}
 	var types []FuncType
 	var funcTypes []uint32 // type index of every function, imports first
-	r := reader{b: b, off: 8}
-	for r.off < len(r.b) {
-		id, err := r.byte()
+	r := reader{B: b, Off: 8}
+	for r.Off < len(r.B) {
+		id, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, fmt.Errorf("profiles: section %d: %w", id, err)
 		}
-		end := r.off + int(size)
-		if end > len(r.b) || end < r.off {
-			return nil, fmt.Errorf("profiles: section %d at offset %d overruns the module", id, r.off)
+		end := r.Off + int(size)
+		if end > len(r.B) || end < r.Off {
+			return nil, fmt.Errorf("profiles: section %d at offset %d overruns the module", id, r.Off)
 		}
-		s := &reader{b: r.b[:end], off: r.off}
+		s := &reader{B: r.B[:end], Off: r.Off}
 		switch id {
 		case 0:
 			err = parseCustom(s, m)
@@ -139,7 +138,7 @@ func Parse(b []byte) (*Module, error) {
 			err = parseImports(s, m, types, &funcTypes)
 		case 3:
 			err = vec(s, func() error {
-				t, err := s.u32()
+				t, err := s.U32()
 				funcTypes = append(funcTypes, t)
 				return err
 			})
@@ -151,13 +150,13 @@ func Parse(b []byte) (*Module, error) {
 		if err != nil {
 			return nil, fmt.Errorf("profiles: section %d: %w", id, err)
 		}
-		r.off = end
+		r.Off = end
 	}
 	return m, nil
 }
 
 func parseCustom(s *reader, m *Module) error {
-	name, err := s.name()
+	name, err := s.Name()
 	if err != nil {
 		return err
 	}
@@ -172,26 +171,26 @@ func parseCustom(s *reader, m *Module) error {
 
 // parseNames reads subsection 1 (function names) of a "name" section.
 func parseNames(s *reader) []string {
-	for s.off < len(s.b) {
-		id, err := s.byte()
+	for s.Off < len(s.B) {
+		id, err := s.Byte()
 		if err != nil {
 			return nil
 		}
-		size, err := s.u32()
-		if err != nil || s.off+int(size) > len(s.b) {
+		size, err := s.U32()
+		if err != nil || s.Off+int(size) > len(s.B) {
 			return nil
 		}
 		if id != 1 {
-			s.off += int(size)
+			s.Off += int(size)
 			continue
 		}
-		sub := &reader{b: s.b[:s.off+int(size)], off: s.off}
+		sub := &reader{B: s.B[:s.Off+int(size)], Off: s.Off}
 		var names []string
 		_ = vec(sub, func() error {
-			if _, err := sub.u32(); err != nil {
+			if _, err := sub.U32(); err != nil {
 				return err
 			}
-			n, err := sub.name()
+			n, err := sub.Name()
 			names = append(names, n)
 			return err
 		})
@@ -203,7 +202,7 @@ func parseNames(s *reader) []string {
 func parseTypes(s *reader) ([]FuncType, error) {
 	var types []FuncType
 	err := vec(s, func() error {
-		form, err := s.byte()
+		form, err := s.Byte()
 		if err != nil {
 			return err
 		}
@@ -211,10 +210,10 @@ func parseTypes(s *reader) ([]FuncType, error) {
 			return fmt.Errorf("type form 0x%x is not a function type", form)
 		}
 		var t FuncType
-		if t.Params, err = s.valueTypes(); err != nil {
+		if t.Params, err = readValueTypes(s); err != nil {
 			return err
 		}
-		if t.Results, err = s.valueTypes(); err != nil {
+		if t.Results, err = readValueTypes(s); err != nil {
 			return err
 		}
 		types = append(types, t)
@@ -225,22 +224,22 @@ func parseTypes(s *reader) ([]FuncType, error) {
 
 func parseImports(s *reader, m *Module, types []FuncType, funcTypes *[]uint32) error {
 	return vec(s, func() error {
-		mod, err := s.name()
+		mod, err := s.Name()
 		if err != nil {
 			return err
 		}
-		name, err := s.name()
+		name, err := s.Name()
 		if err != nil {
 			return err
 		}
-		kind, err := s.byte()
+		kind, err := s.Byte()
 		if err != nil {
 			return err
 		}
 		imp := Import{Module: mod, Name: name, Kind: kind}
 		switch kind {
 		case KindFunc:
-			idx, err := s.u32()
+			idx, err := s.U32()
 			if err != nil {
 				return err
 			}
@@ -250,14 +249,14 @@ func parseImports(s *reader, m *Module, types []FuncType, funcTypes *[]uint32) e
 			imp.Type = types[idx]
 			*funcTypes = append(*funcTypes, idx)
 		case KindTable:
-			if _, err := s.byte(); err != nil { // element type
+			if _, err := s.Byte(); err != nil { // element type
 				return err
 			}
-			err = s.limits()
+			err = s.Limits()
 		case KindMemory:
-			err = s.limits()
+			err = s.Limits()
 		case KindGlobal:
-			_, err = s.bytes(2) // value type, mutability
+			_, err = s.Bytes(2) // value type, mutability
 		default:
 			return fmt.Errorf("import %s.%s: unknown kind %d", mod, name, kind)
 		}
@@ -268,15 +267,15 @@ func parseImports(s *reader, m *Module, types []FuncType, funcTypes *[]uint32) e
 
 func parseExports(s *reader, m *Module, types []FuncType, funcTypes []uint32) error {
 	return vec(s, func() error {
-		name, err := s.name()
+		name, err := s.Name()
 		if err != nil {
 			return err
 		}
-		kind, err := s.byte()
+		kind, err := s.Byte()
 		if err != nil {
 			return err
 		}
-		idx, err := s.u32()
+		idx, err := s.U32()
 		if err != nil {
 			return err
 		}
@@ -294,7 +293,7 @@ func parseExports(s *reader, m *Module, types []FuncType, funcTypes []uint32) er
 
 // vec reads a count, then calls item that many times.
 func vec(s *reader, item func() error) error {
-	n, err := s.u32()
+	n, err := s.U32()
 	if err != nil {
 		return err
 	}
@@ -306,74 +305,16 @@ func vec(s *reader, item func() error) error {
 	return nil
 }
 
-type reader struct {
-	b   []byte
-	off int
-}
+// reader is the binary reader shared with the host.
+type reader = wasmbin.Reader
 
-func (r *reader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, errTruncated
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
-
-func (r *reader) bytes(n int) ([]byte, error) {
-	if n < 0 || n > len(r.b)-r.off {
-		return nil, errTruncated
-	}
-	b := r.b[r.off : r.off+n]
-	r.off += n
-	return b, nil
-}
-
-// u32 reads an unsigned LEB128 value of at most 32 bits.
-func (r *reader) u32() (uint32, error) {
-	var v uint32
-	for shift := uint(0); shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, errors.New("bad LEB128 integer")
-}
-
-func (r *reader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	b, err := r.bytes(int(n))
-	return string(b), err
-}
-
-func (r *reader) valueTypes() ([]api.ValueType, error) {
+// readValueTypes reads a vector of value types.
+func readValueTypes(r *reader) ([]api.ValueType, error) {
 	var ts []api.ValueType
 	err := vec(r, func() error {
-		t, err := r.byte()
+		t, err := r.Byte()
 		ts = append(ts, t)
 		return err
 	})
 	return ts, err
-}
-
-func (r *reader) limits() error {
-	flags, err := r.byte()
-	if err != nil {
-		return err
-	}
-	if _, err := r.u32(); err != nil {
-		return err
-	}
-	if flags&1 != 0 {
-		_, err = r.u32()
-	}
-	return err
 }
