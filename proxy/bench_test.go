@@ -128,4 +128,3 @@ func benchRequests(b *testing.B, addr string) {
 		}
 	})
 }
-
