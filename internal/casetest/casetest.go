@@ -170,15 +170,33 @@ func runCase(m *proxy.Middleware, c Case, logs *lockedBuffer) Result {
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	m.Handler(upstream).ServeHTTP(rec, req)
+	reset := serve(m.Handler(upstream), rec, req)
 	obs.Status = rec.Code
 	obs.ResponseHeaders = flatten(rec.Header())
 	delete(obs.ResponseHeaders, "date")
 	obs.ResponseBody = rec.Body.String()
 	res := Result{Name: c.Name, Observed: obs, Duration: time.Since(start).Round(time.Microsecond).String()}
 	res.Failures = check(c.Expect, obs, logs.String())
+	if reset {
+		res.Failures = append([]string{"the filter reset the stream (proxy_close_stream): no response"}, res.Failures...)
+	}
 	res.Passed = len(res.Failures) == 0
 	return res
+}
+
+// serve runs the handler; a stream the filter resets (net/http's
+// ErrAbortHandler, which a server would recover) is reported, not a crash.
+func serve(h http.Handler, w http.ResponseWriter, r *http.Request) (reset bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			reset = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
 }
 
 // check compares an exchange with the expectations, one line per mismatch.
