@@ -54,6 +54,21 @@ func (vm *VM) headerMap(mt MapType, create bool) (h *Headers, mutable bool) {
 
 var emptyHeaders Headers
 
+// mapAndBytes reads the arguments most map functions start with: the map
+// type in stack[0] (BAD_ARGUMENT above 7, checked first) and a guest range
+// in stack[1], stack[2] (INVALID_MEMORY_ACCESS when out of bounds).
+func mapAndBytes(m api.Module, stack []uint64) (MapType, []byte, Status) {
+	mt := MapType(uint32(stack[0]))
+	if mt > maxMapType {
+		return mt, nil, StatusBadArgument
+	}
+	b, ok := read(m, uint32(stack[1]), uint32(stack[2]))
+	if !ok {
+		return mt, nil, StatusInvalidMemoryAccess
+	}
+	return mt, b, StatusOK
+}
+
 func (vm *VM) inLog() bool {
 	s := vm.active().http
 	return s != nil && s.inLog
@@ -69,14 +84,9 @@ func (vm *VM) inLog() bool {
 // continued); INVALID_MEMORY_ACCESS.
 func proxyGetHeaderMapValue(ctx context.Context, m api.Module, stack []uint64) {
 	vm := vmFrom(ctx)
-	mt := MapType(uint32(stack[0]))
-	if mt > maxMapType {
-		stack[0] = uint64(StatusBadArgument)
-		return
-	}
-	key, ok := read(m, uint32(stack[1]), uint32(stack[2]))
-	if !ok {
-		stack[0] = uint64(StatusInvalidMemoryAccess)
+	mt, key, st := mapAndBytes(m, stack)
+	if st != StatusOK {
+		stack[0] = uint64(st)
 		return
 	}
 	ptrPtr, sizePtr := uint32(stack[3]), uint32(stack[4])
@@ -137,14 +147,9 @@ func proxyGetHeaderMapPairs(ctx context.Context, m api.Module, stack []uint64) {
 // INVALID_MEMORY_ACCESS.
 func proxySetHeaderMapPairs(ctx context.Context, m api.Module, stack []uint64) {
 	vm := vmFrom(ctx)
-	mt := MapType(uint32(stack[0]))
-	if mt > maxMapType {
-		stack[0] = uint64(StatusBadArgument)
-		return
-	}
-	b, ok := read(m, uint32(stack[1]), uint32(stack[2]))
-	if !ok {
-		stack[0] = uint64(StatusInvalidMemoryAccess)
+	mt, b, st := mapAndBytes(m, stack)
+	if st != StatusOK {
+		stack[0] = uint64(st)
 		return
 	}
 	h, mutable := vm.headerMap(mt, true)
@@ -189,18 +194,14 @@ const (
 
 func mapMutation(ctx context.Context, m api.Module, stack []uint64, op mapOp) {
 	vm := vmFrom(ctx)
-	mt := MapType(uint32(stack[0]))
-	if mt > maxMapType {
-		stack[0] = uint64(StatusBadArgument)
-		return
-	}
-	key, ok := read(m, uint32(stack[1]), uint32(stack[2]))
-	if !ok {
-		stack[0] = uint64(StatusInvalidMemoryAccess)
+	mt, key, st := mapAndBytes(m, stack)
+	if st != StatusOK {
+		stack[0] = uint64(st)
 		return
 	}
 	var value []byte
 	if op != opRemove {
+		var ok bool
 		if value, ok = read(m, uint32(stack[3]), uint32(stack[4])); !ok {
 			stack[0] = uint64(StatusInvalidMemoryAccess)
 			return
