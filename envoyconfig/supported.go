@@ -232,7 +232,7 @@ var table = []message{
 		ok("code", "The Wasm module."),
 		opaque("configuration", "Passed to proxy_on_vm_start, converted as the plugin configuration."),
 		ok("allow_precompiled", "Accepted; wazero compiles the module itself."),
-		ok("nack_on_code_cache_miss", "Fail instead of waiting when remote code is not cached."),
+		ok("nack_on_code_cache_miss", "Start with the fallback instead of waiting when remote code is not in the module cache; it is fetched in the background."),
 		ok("environment_variables", "Environment seen through WASI."),
 	}},
 	{"envoy.extensions.wasm.v3.EnvironmentVariables", "", []field{
@@ -241,20 +241,20 @@ var table = []message{
 	}},
 	{"envoy.config.core.v3.AsyncDataSource", "", []field{
 		ok("local", "A file or inline bytes."),
-		ok("remote", "Fetched over HTTP through a cluster."),
+		ok("remote", "Fetched over HTTP through a cluster or, with Istio's placeholder cluster `_` (or an oci:// or file:// URL), by istio-agent's rules: module cache, pull policy and secret from ISTIO_META_WASM_IMAGE_PULL_POLICY / _SECRET. A failed fetch leaves the plugin in its fallback (FAIL_OPEN skipped, else 503) and is retried in the background."),
 	}},
 	{"envoy.config.core.v3.RemoteDataSource", "", []field{
 		ok("http_uri", "Where to fetch from."),
-		ok("sha256", "Required checksum of the module."),
+		ok("sha256", "Checksum: of the module, or for oci:// the manifest digest (Istio's rule); `nil` (what istiod writes) checks nothing."),
 		ok("retry_policy", "Fetch retries."),
 	}},
 	{"envoy.config.core.v3.HttpUri", "", []field{
-		ok("uri", "URL."),
-		ok("cluster", "Cluster that serves the URL."),
-		ok("timeout", "Fetch timeout."),
+		ok("uri", "URL: http(s)://, or oci://host/repo:tag (or @sha256:...) and file:///path (no cluster)."),
+		ok("cluster", "Cluster that serves an http(s) URL; `_` (istiod's placeholder) fetches directly."),
+		ok("timeout", "Fetch timeout (per request through a cluster; the whole fetch otherwise, default 5s)."),
 	}},
 	{"envoy.config.core.v3.RetryPolicy", "", []field{
-		ok("retry_back_off", "Backoff between attempts."),
+		ok("retry_back_off", "Backoff between attempts and between background retries (default 1s, up to max_interval or 30s)."),
 		ok("num_retries", "Number of retries (default 1)."),
 	}},
 	{tcpProxyType, "The TCP proxy.", []field{

@@ -59,7 +59,7 @@ var adminEndpoints = [][2]string{
 	{"/server_info", "print server version/status information"},
 	{"/stats", "print server stats"},
 	{"/stats/prometheus", "print server stats in prometheus format"},
-	{"/wasm", "Wasm plugins: code, digest, policy, state (wasmesh)"},
+	{"/wasm", "Wasm plugins: code, digests, policy, state (fetching, fetch failed + retry time, running, ...) (wasmesh)"},
 }
 
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
 	"github.com/wasmesh/wasmesh/host"
+	"github.com/wasmesh/wasmesh/internal/fetch"
 	"github.com/wasmesh/wasmesh/proxy/cluster"
 )
 
@@ -31,8 +32,12 @@ type Options struct {
 	Concurrency int
 	// Logger receives every log line; nil logs to stderr at info.
 	Logger *Logger
-	// CacheDir keeps compiled Wasm code between runs ("" disables).
+	// CacheDir keeps compiled Wasm code (CacheDir/compiled) and fetched
+	// remote modules (CacheDir/modules) between runs ("" disables).
 	CacheDir string
+	// Fetcher fetches remote code with an oci://, file:// URL or no real
+	// cluster (Istio's "_"); nil means one caching in CacheDir.
+	Fetcher *fetch.Fetcher
 	// DrainTimeout bounds how long Shutdown waits for in-flight requests.
 	DrainTimeout time.Duration
 	// CommandLine is reported by /server_info.
@@ -127,13 +132,9 @@ func New(ctx context.Context, cfg *envoyconfig.Config, opts Options) (s *Server,
 	if s.rt, err = host.NewRuntime(ctx, hc); err != nil {
 		return nil, err
 	}
-	s.wasm = &wasmLoader{ctx: ctx, rt: s.rt, workers: s.workers, sets: map[string]*vmSet{}, modules: map[[32]byte]*host.Module{}, logger: s.log,
-		fetch: httpFetch(func(name string) roundTripper {
-			if c := s.clusters.Cluster(name); c != nil {
-				return c
-			}
-			return nil
-		})}
+	if s.wasm, err = s.newWasmLoader(ctx); err != nil {
+		return nil, err
+	}
 	l := &loader{wasm: s.wasm}
 	for i, lc := range cfg.Bootstrap.GetStaticResources().GetListeners() {
 		ln, err := s.newListener(fmt.Sprintf("static_resources.listeners[%d]", i), lc, l)

@@ -6,11 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"strings"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
 	"github.com/wasmesh/wasmesh/host"
+	"github.com/wasmesh/wasmesh/internal/fetch"
 )
 
 // failurePolicy is what happens to streams once the plugin's VM has
@@ -34,29 +34,72 @@ func (p failurePolicy) String() string {
 	return [...]string{"FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"}[p]
 }
 
+// Plugin states reported by the admin endpoint. Remote code goes
+// fetching → fetched → compiled → running; a failed fetch is "fetch
+// failed" (retried in the background, RetryAt) and a module that does not
+// compile or start is "failed", as is a plugin whose VM failed.
+const (
+	stateFetching    = "fetching"
+	stateFetched     = "fetched"
+	stateCompiled    = "compiled"
+	stateRunning     = "running"
+	stateFailed      = "failed"
+	stateFetchFailed = "fetch failed"
+)
+
 // PluginState is what the admin endpoint reports for a Wasm plugin.
 type PluginState struct {
 	Name, RootID, VMID string
 	Policy             string
-	State              string // "running", "failed", "failed to load"
-	Reason             string `json:",omitempty"`
-	Source             string // file name, "inline", or the remote URI
-	SHA256             string
-	Workers            int
-	FailedWorkers      int
+	// State is "fetching", "fetched", "compiled", "running", "failed" or
+	// "fetch failed".
+	State  string
+	Reason string `json:",omitempty"`
+	Source string // file name, "inline", or the remote URI
+	SHA256 string // of the module
+	// ImageDigest is the manifest digest of oci:// code.
+	ImageDigest string `json:",omitempty"`
+	// FromCache reports remote code taken from the module cache.
+	FromCache bool `json:",omitempty"`
+	// Fallback is what requests get while the code is not loaded: "allow
+	// all" (FAIL_OPEN: the filter is skipped) or "deny all" (503).
+	Fallback string `json:",omitempty"`
+	// RetryAt is when a failed fetch is tried again; Attempts counts the
+	// fetches so far.
+	RetryAt  *time.Time `json:",omitempty"`
+	Attempts int        `json:",omitempty"`
+	Workers  int
+	// FailedWorkers counts the workers whose VM failed.
+	FailedWorkers int
 }
 
 // wasmPlugin is one configured Wasm plugin (an http or network wasm filter
 // entry), started on every worker.
 type wasmPlugin struct {
-	name, rootID   string
-	config         []byte
-	policy         failurePolicy
-	backoff        time.Duration
-	allowStopIter  bool
-	set            *vmSet // nil when the code failed to load
-	loadErr        error
-	source, digest string
+	name, rootID  string
+	config        []byte
+	policy        failurePolicy
+	backoff       time.Duration
+	allowStopIter bool
+	set           atomic.Pointer[vmSet] // nil until the code is loaded
+
+	mu                  sync.Mutex // guards the fields below
+	status              string
+	loadErr             error
+	source, digest, img string
+	fromCache           bool
+	retryAt             time.Time
+	attempts            int
+}
+
+// setStatus records a state change and its reason (err may be nil).
+func (p *wasmPlugin) setStatus(status string, err error) {
+	p.mu.Lock()
+	p.status, p.loadErr = status, err
+	if status != stateFetchFailed {
+		p.retryAt = time.Time{}
+	}
+	p.mu.Unlock()
 }
 
 // vmSet is the VMs of one vm key (vm_id, VM configuration, code): one VM
@@ -74,20 +117,41 @@ type vmSet struct {
 }
 
 // wasmLoader builds plugins, sharing VMs by vm key and compiling each code
-// once.
+// once. Remote code that fails to fetch is fetched again in the
+// background (see wasmfetch.go), so sets and modules are guarded by mu.
 type wasmLoader struct {
 	ctx     context.Context
 	rt      *host.Runtime
 	workers int
 	fetch   func(ctx context.Context, cluster, uri string, timeout time.Duration) ([]byte, error)
+	fetcher *fetch.Fetcher
+	logger  *Logger
+	plugins []*wasmPlugin // appended only while the server is built
+
+	// bg is cancelled by close; background fetches run under it unless
+	// noRetry (--mode validate).
+	bg      context.Context
+	cancel  context.CancelFunc
+	noRetry bool
+
+	mu      sync.Mutex
+	closed  bool
 	sets    map[string]*vmSet
 	modules map[[32]byte]*host.Module
-	logger  *Logger
-	plugins []*wasmPlugin
+}
+
+// vmSpec is what identifies a VM besides its code.
+type vmSpec struct {
+	id  string
+	cfg []byte
+	env map[string]string
 }
 
 // load creates (and starts, on every worker) the plugin of a PluginConfig.
-// path names the config field in errors.
+// path names the config field in errors. Bad local code fails start-up, as
+// in Envoy; remote code that cannot be fetched leaves the plugin in its
+// fallback (allow all when fail-open, deny all otherwise) while it is
+// fetched again in the background.
 func (l *wasmLoader) load(path string, pc *wasmv3.PluginConfig) (*wasmPlugin, error) {
 	p := &wasmPlugin{name: pc.GetName(), rootID: pc.GetRootId(), backoff: time.Second}
 	switch {
@@ -110,26 +174,6 @@ func (l *wasmLoader) load(path string, pc *wasmv3.PluginConfig) (*wasmPlugin, er
 	if vmc == nil {
 		return nil, fmt.Errorf("%s.vm_config: required", path)
 	}
-	code, source, err := l.code(path+".vm_config.code", vmc.GetCode())
-	p.source = source
-	if err != nil {
-		if vmc.GetCode().GetRemote() == nil {
-			return nil, err // a bad local file fails start-up, as in Envoy
-		}
-		p.loadErr = err
-		l.logger.Logf("wasm", host.LogCritical, "Plugin %q configured to %s failed to load: %v", p.name, p.policy, err)
-		l.plugins = append(l.plugins, p)
-		return p, nil
-	}
-	sum := sha256.Sum256(code)
-	p.digest = hex.EncodeToString(sum[:])
-	mod := l.modules[sum]
-	if mod == nil {
-		if mod, err = l.rt.Compile(l.ctx, code); err != nil {
-			return nil, fmt.Errorf("%s.vm_config.code (%s): %w", path, source, err)
-		}
-		l.modules[sum] = mod
-	}
 	vmCfg, err := envoyconfig.PluginConfiguration(vmc.GetConfiguration())
 	if err != nil {
 		return nil, fmt.Errorf("%s.vm_config.configuration: %w", path, err)
@@ -143,19 +187,62 @@ func (l *wasmLoader) load(path string, pc *wasmv3.PluginConfig) (*wasmPlugin, er
 	for k, v := range vmc.GetEnvironmentVariables().GetKeyValues() {
 		env[k] = v
 	}
-	key := vmc.GetVmId() + "||" + string(vmCfg) + "||" + p.digest + "||" + fmt.Sprint(sortedEnv(env))
+	istio := stripIstioEnv(env) // the agent's, never the guest's
+	spec := vmSpec{id: vmc.GetVmId(), cfg: vmCfg, env: env}
+	if remote := vmc.GetCode().GetRemote(); remote != nil {
+		l.plugins = append(l.plugins, p)
+		l.loadRemote(path, p, remote, spec, istio, vmc.GetNackOnCodeCacheMiss())
+		return p, nil
+	}
+	code, source, err := l.local(path+".vm_config.code", vmc.GetCode())
+	p.source = source
+	if err != nil {
+		return nil, err
+	}
+	if err := l.start(l.ctx, path, p, code, spec); err != nil {
+		return nil, err
+	}
+	l.plugins = append(l.plugins, p)
+	return p, nil
+}
+
+// start compiles code (once per digest), finds or creates the VM set of
+// its vm key and starts p on every worker. Once it returns nil, requests
+// go through the plugin.
+func (l *wasmLoader) start(ctx context.Context, path string, p *wasmPlugin, code []byte, spec vmSpec) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errors.New("server closed")
+	}
+	sum := sha256.Sum256(code)
+	digest := hex.EncodeToString(sum[:])
+	p.mu.Lock()
+	p.digest = digest
+	source := p.source
+	p.mu.Unlock()
+	mod := l.modules[sum]
+	if mod == nil {
+		var err error
+		if mod, err = l.rt.Compile(ctx, code); err != nil {
+			return fmt.Errorf("%s.vm_config.code (%s): %w", path, source, err)
+		}
+		l.modules[sum] = mod
+	}
+	p.setStatus(stateCompiled, nil)
+	key := spec.id + "||" + string(spec.cfg) + "||" + digest + "||" + fmt.Sprint(sortedEnv(spec.env))
 	set := l.sets[key]
 	if set == nil {
-		set = &vmSet{rt: l.rt, mod: mod, cfg: host.VMConfig{ID: vmc.GetVmId(), Configuration: vmCfg, Env: env},
+		set = &vmSet{rt: l.rt, mod: mod, cfg: host.VMConfig{ID: spec.id, Configuration: spec.cfg, Env: spec.env},
 			vms: make([]*host.VM, l.workers), roots: make([]map[*wasmPlugin]*host.Root, l.workers)}
 		l.sets[key] = set
 	}
-	if err := set.add(l.ctx, p); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := set.add(ctx, p); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	p.set = set
-	l.plugins = append(l.plugins, p)
-	return p, nil
+	p.set.Store(set)
+	p.setStatus(stateRunning, nil)
+	return nil
 }
 
 func sortedEnv(env map[string]string) []string {
@@ -163,62 +250,29 @@ func sortedEnv(env map[string]string) []string {
 	for k, v := range env {
 		kv = append(kv, k+"="+v)
 	}
-	for i := 1; i < len(kv); i++ {
-		for j := i; j > 0 && kv[j] < kv[j-1]; j-- {
-			kv[j], kv[j-1] = kv[j-1], kv[j]
-		}
-	}
+	slices.Sort(kv)
 	return kv
 }
 
-// code reads the module bytes of an AsyncDataSource.
-func (l *wasmLoader) code(path string, src *corev3.AsyncDataSource) ([]byte, string, error) {
-	if local := src.GetLocal(); local != nil {
-		switch {
-		case local.GetFilename() != "":
-			b, err := os.ReadFile(local.GetFilename())
-			if err != nil {
-				return nil, local.GetFilename(), fmt.Errorf("%s.local.filename: %w", path, err)
-			}
-			return b, local.GetFilename(), nil
-		case local.GetInlineBytes() != nil:
-			return local.GetInlineBytes(), "inline", nil
-		case local.GetInlineString() != "":
-			return []byte(local.GetInlineString()), "inline", nil
-		}
-		return nil, "", fmt.Errorf("%s.local: empty data source", path)
-	}
-	remote := src.GetRemote()
-	if remote == nil {
+// local reads the module bytes of a local AsyncDataSource.
+func (l *wasmLoader) local(path string, src *corev3.AsyncDataSource) ([]byte, string, error) {
+	local := src.GetLocal()
+	if local == nil {
 		return nil, "", fmt.Errorf("%s: no local or remote code", path)
 	}
-	uri := remote.GetHttpUri()
-	retries := 1
-	if n := remote.GetRetryPolicy().GetNumRetries(); n != nil {
-		retries = int(n.GetValue())
-	}
-	base := time.Second
-	if b := remote.GetRetryPolicy().GetRetryBackOff().GetBaseInterval(); b != nil {
-		base = b.AsDuration()
-	}
-	timeout := uri.GetTimeout().AsDuration()
-	var lastErr error
-	for attempt := 0; attempt <= retries; attempt++ {
-		if attempt > 0 {
-			time.Sleep(base << (attempt - 1))
-		}
-		b, err := l.fetch(l.ctx, uri.GetCluster(), uri.GetUri(), timeout)
+	switch {
+	case local.GetFilename() != "":
+		b, err := os.ReadFile(local.GetFilename())
 		if err != nil {
-			lastErr = err
-			continue
+			return nil, local.GetFilename(), fmt.Errorf("%s.local.filename: %w", path, err)
 		}
-		sum := sha256.Sum256(b)
-		if want := strings.ToLower(remote.GetSha256()); want != "" && hex.EncodeToString(sum[:]) != want {
-			return nil, uri.GetUri(), fmt.Errorf("%s.remote: sha256 of %s is %x, config says %s", path, uri.GetUri(), sum, want)
-		}
-		return b, uri.GetUri(), nil
+		return b, local.GetFilename(), nil
+	case local.GetInlineBytes() != nil:
+		return local.GetInlineBytes(), "inline", nil
+	case local.GetInlineString() != "":
+		return []byte(local.GetInlineString()), "inline", nil
 	}
-	return nil, uri.GetUri(), fmt.Errorf("%s.remote: fetch %s from cluster %q: %w", path, uri.GetUri(), uri.GetCluster(), lastErr)
+	return nil, "", fmt.Errorf("%s.local: empty data source", path)
 }
 
 // add starts plugin p on every worker's VM of the set.
@@ -244,7 +298,8 @@ func (s *vmSet) add(ctx context.Context, p *wasmPlugin) error {
 	return nil
 }
 
-// errPluginUnavailable is returned for a plugin whose code did not load.
+// errPluginUnavailable is returned for a plugin whose code is not loaded
+// (being fetched, or failed to fetch or compile).
 var errPluginUnavailable = errors.New("wasm plugin unavailable")
 
 // root returns the plugin's root context on a worker. A failed VM is
@@ -252,10 +307,10 @@ var errPluginUnavailable = errors.New("wasm plugin unavailable")
 // failure stands, as in Envoy, and the error tells the caller to apply
 // the policy.
 func (p *wasmPlugin) root(worker int) (*host.Root, error) {
-	if p.set == nil {
-		return nil, fmt.Errorf("%w: %v", errPluginUnavailable, p.loadErr)
+	s := p.set.Load()
+	if s == nil {
+		return nil, errPluginUnavailable
 	}
-	s := p.set
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	vm := s.vms[worker]
@@ -288,28 +343,49 @@ func (p *wasmPlugin) root(worker int) (*host.Root, error) {
 
 // state reports the plugin for the admin endpoint.
 func (p *wasmPlugin) state() PluginState {
-	st := PluginState{Name: p.name, RootID: p.rootID, Policy: p.policy.String(), Source: p.source, SHA256: p.digest, State: "running"}
-	if p.set == nil {
-		st.State, st.Reason = "failed to load", fmt.Sprint(p.loadErr)
+	p.mu.Lock()
+	st := PluginState{Name: p.name, RootID: p.rootID, Policy: p.policy.String(), Source: p.source, SHA256: p.digest,
+		State: p.status, ImageDigest: p.img, FromCache: p.fromCache, Attempts: p.attempts}
+	if p.loadErr != nil {
+		st.Reason = p.loadErr.Error()
+	}
+	if !p.retryAt.IsZero() {
+		t := p.retryAt
+		st.RetryAt = &t
+	}
+	p.mu.Unlock()
+	set := p.set.Load()
+	if set == nil {
+		st.Fallback = "deny all (503)"
+		if p.policy == failOpen {
+			st.Fallback = "allow all (filter skipped)"
+		}
 		return st
 	}
-	p.set.mu.Lock()
-	defer p.set.mu.Unlock()
-	st.VMID = p.set.cfg.ID
-	st.Workers = len(p.set.vms)
-	for _, vm := range p.set.vms {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	st.VMID = set.cfg.ID
+	st.Workers = len(set.vms)
+	for _, vm := range set.vms {
 		if err := vm.Failed(); err != nil {
 			st.FailedWorkers++
 			st.Reason = err.Error()
 		}
 	}
 	if st.FailedWorkers > 0 {
-		st.State = "failed"
+		st.State = stateFailed
 	}
 	return st
 }
 
+// close stops background fetches and releases the VMs.
 func (l *wasmLoader) close() {
+	if l.cancel != nil {
+		l.cancel()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
 	for _, s := range l.sets {
 		for _, vm := range s.vms {
 			if vm != nil {
@@ -317,37 +393,4 @@ func (l *wasmLoader) close() {
 			}
 		}
 	}
-}
-
-// httpFetch fetches remote code through a cluster.
-func httpFetch(clusters func(string) roundTripper) func(ctx context.Context, cluster, uri string, timeout time.Duration) ([]byte, error) {
-	return func(ctx context.Context, cluster, uri string, timeout time.Duration) ([]byte, error) {
-		c := clusters(cluster)
-		if c == nil {
-			return nil, fmt.Errorf("unknown cluster %q", cluster)
-		}
-		if timeout <= 0 {
-			timeout = 30 * time.Second
-		}
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := c.RoundTrip(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	}
-}
-
-// roundTripper is what the proxy needs of an upstream cluster for HTTP.
-type roundTripper interface {
-	RoundTrip(*http.Request) (*http.Response, error)
 }
