@@ -1,7 +1,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: test deps check unit fuzz-short fuzz bench fixtures
+.PHONY: test deps check unit fuzz-short fuzz bench fixtures test-k8s
 
 ## test: everything CI runs: checks, unit and integration tests, short fuzzing
 test: deps check unit fuzz-short
@@ -18,8 +18,18 @@ check:
 	$(GO) mod tidy -diff
 
 unit:
+	@[ -x "$${WASMESH_K8S_CACHE:-$$HOME/.cache/wasmesh-k8s}/kube-apiserver" ] || \
+		echo "note: the Kubernetes tests (deploy/, internal/cli TestDeploy*, TestIstio*) skip: kube-apiserver not built: make test-k8s (scripts/k8s/build-apiserver.sh)"
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./host ./sdk/...
+
+## test-k8s: build kube-apiserver once (cached in ~/.cache/wasmesh-k8s), install etcd-server, run the Kubernetes tests
+test-k8s:
+	@command -v etcd >/dev/null 2>&1 || { s=; [ "$$(id -u)" -eq 0 ] || s=sudo; \
+		$$s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -qq etcd-server >/dev/null; }
+	bash scripts/k8s/build-apiserver.sh
+	$(GO) test -count=1 -v ./deploy/...
+	$(GO) test -count=1 -run '^Test(Deploy|Istio)' ./internal/cli
 
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePairs$$' -fuzztime $(FUZZTIME) ./host
