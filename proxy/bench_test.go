@@ -36,6 +36,7 @@ func BenchmarkProxy(b *testing.B) {
 		benchRequests(b, serve(b, rp))
 	})
 	b.Run("no-filter", func(b *testing.B) { benchRequests(b, startProxy(b, upstream, "")) })
+	b.Run("native-go-addheader", func(b *testing.B) { benchRequests(b, startProxy(b, upstream, "", addHeader{})) })
 	b.Run("assemblyscript-addheader", func(b *testing.B) {
 		benchRequests(b, startProxy(b, upstream, wasmFilterYAML(asWasm, "add_header", "world")))
 	})
@@ -44,7 +45,7 @@ func BenchmarkProxy(b *testing.B) {
 	})
 }
 
-func serve(b *testing.B, h http.Handler) string {
+func serve(b testing.TB, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +67,7 @@ func wasmFilterYAML(file, rootID, config string) string {
                 vm_config: { runtime: envoy.wasm.runtime.v8, code: { local: { filename: %q } } }`, rootID, config, file)
 }
 
-func startProxy(b *testing.B, upstream, filters string) string {
+func startProxy(b testing.TB, upstream, filters string, natives ...proxy.NativeFilter) string {
 	host, port, _ := net.SplitHostPort(upstream)
 	cfg := fmt.Sprintf(`
 static_resources:
@@ -94,7 +95,7 @@ static_resources:
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := proxy.New(context.Background(), c, proxy.Options{Concurrency: 1, Logger: proxy.NewLogger(io.Discard, benchLogLevel, "")})
+	srv, err := proxy.New(context.Background(), c, proxy.Options{Concurrency: 1, Logger: proxy.NewLogger(io.Discard, benchLogLevel, ""), NativeFilters: natives})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -127,4 +128,24 @@ func benchRequests(b *testing.B, addr string) {
 			get()
 		}
 	})
+}
+
+// addHeader is the native Go filter doing the Wasm filters' header work.
+type addHeader struct{}
+
+func (addHeader) RequestHeaders(h *host.Headers)  { h.Add("x-wasm", "bench") }
+func (addHeader) ResponseHeaders(h *host.Headers) { h.Add("x-wasm", "bench") }
+
+func TestNativeFilter(t *testing.T) {
+	var seen string
+	upstream := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Get("x-wasm") }))
+	addr := startProxy(t, upstream, "", addHeader{})
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if seen != "bench" || resp.Header.Get("x-wasm") != "bench" {
+		t.Fatalf("upstream saw %q, response has %q", seen, resp.Header.Get("x-wasm"))
+	}
 }

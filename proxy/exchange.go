@@ -58,6 +58,9 @@ func (x *exchange) logf(component string, level host.LogLevel, format string, ar
 // run drives the exchange to its end.
 func (x *exchange) run() {
 	x.reqHeaders = requestHeaders(x.r)
+	for _, n := range x.hcm.srv.opts.NativeFilters {
+		n.RequestHeaders(x.reqHeaders)
+	}
 	if x.newWasmStreams(x.hcm.plugins) {
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Details: "wasm_fail_stream", GRPCStatus: 14})
 		return
@@ -365,6 +368,9 @@ func (x *exchange) reset() {
 // encode runs the response through the filters in reverse order and writes
 // it downstream, keeping content-length right when filters rewrite bodies.
 func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Headers) {
+	for _, n := range x.hcm.srv.opts.NativeFilters {
+		n.ResponseHeaders(x.respHeaders)
+	}
 	for i := len(x.filters) - 1; i >= 0; i-- {
 		f := x.filters[i]
 		if f.skip {

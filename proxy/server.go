@@ -46,6 +46,16 @@ type Options struct {
 	Host host.Config
 	// ValidateOnly builds everything but binds no socket (--mode validate).
 	ValidateOnly bool
+	// NativeFilters are Go header filters run on every HTTP request before
+	// the Wasm filters (and on responses before them): the native baseline
+	// the benchmarks compare Wasm filters with.
+	NativeFilters []NativeFilter
+}
+
+// NativeFilter is a Go HTTP filter working on headers, in process.
+type NativeFilter interface {
+	RequestHeaders(*host.Headers)
+	ResponseHeaders(*host.Headers)
 }
 
 // Server runs one bootstrap.
