@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strconv"
 
 	"github.com/wasmesh/wasmesh/host"
@@ -78,5 +77,3 @@ func routerReply(ctx context.Context, err error) *host.HTTPCallResponse {
 	h.Add("content-type", "text/plain")
 	return &host.HTTPCallResponse{Headers: h, Body: bytes.Clone([]byte(body))}
 }
-
-var _ = http.MethodGet

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"golang.org/x/net/http2/h2c"
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
-	"github.com/wasmesh/wasmesh/host"
 	"github.com/wasmesh/wasmesh/proxy/route"
 )
 
@@ -200,6 +198,3 @@ func (s *Server) newConn(c net.Conn) *connInfo {
 	}
 	return ci
 }
-
-var _ = strconv.Itoa
-var _ host.Action

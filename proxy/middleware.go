@@ -14,7 +14,6 @@ import (
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
 	"github.com/wasmesh/wasmesh/host"
-	"github.com/wasmesh/wasmesh/proxy/cluster"
 )
 
 // WasmFilter describes one Proxy-Wasm HTTP filter for a Middleware, with
@@ -132,5 +131,3 @@ func (r *responseRecorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.body.Write(b)
 }
-
-var _ = cluster.Options{}
