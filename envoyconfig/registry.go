@@ -12,6 +12,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	networkwasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/wasm/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -25,15 +26,17 @@ const typeURLPrefix = "type.googleapis.com/"
 
 // Full names of the extension types wasmesh implements.
 const (
-	hcmType          = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
-	tcpProxyType     = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
-	networkWasmType  = "envoy.extensions.filters.network.wasm.v3.Wasm"
-	httpWasmType     = "envoy.extensions.filters.http.wasm.v3.Wasm"
-	routerType       = "envoy.extensions.filters.http.router.v3.Router"
-	stdoutLogType    = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"
-	stderrLogType    = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog"
-	fileLogType      = "envoy.extensions.access_loggers.file.v3.FileAccessLog"
-	httpProtocolType = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+	hcmType           = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+	tcpProxyType      = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
+	networkWasmType   = "envoy.extensions.filters.network.wasm.v3.Wasm"
+	httpWasmType      = "envoy.extensions.filters.http.wasm.v3.Wasm"
+	routerType        = "envoy.extensions.filters.http.router.v3.Router"
+	stdoutLogType     = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"
+	stderrLogType     = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog"
+	fileLogType       = "envoy.extensions.access_loggers.file.v3.FileAccessLog"
+	httpProtocolType  = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+	downstreamTLSType = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+	upstreamTLSType   = "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
 )
 
 // Full names of the TypedStruct wrappers that are rewritten into the Any they
@@ -58,6 +61,8 @@ var types = func() *protoregistry.Types {
 		&streamv3.StderrAccessLog{},
 		&filev3.FileAccessLog{},
 		&upstreamhttpv3.HttpProtocolOptions{},
+		&tlsv3.DownstreamTlsContext{},
+		&tlsv3.UpstreamTlsContext{},
 		// Plugin configuration values (opaque to wasmesh).
 		&wrapperspb.StringValue{},
 		&wrapperspb.BytesValue{},

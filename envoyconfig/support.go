@@ -287,3 +287,22 @@ func checkRuntime(v protoreflect.Value) string {
 	}
 	return ""
 }
+
+// transportSocketOf accepts a TransportSocket whose typed_config holds the
+// type want (or is missing: then "required" reports it): Downstream and
+// UpstreamTlsContext share the TransportSocket message, their position
+// (filter chain or cluster) decides which one is valid.
+func transportSocketOf(want protoreflect.FullName) func(protoreflect.Value) string {
+	return func(v protoreflect.Value) string {
+		ts := v.Message()
+		fd := ts.Descriptor().Fields().ByName("typed_config")
+		if fd == nil || !ts.Has(fd) {
+			return ""
+		}
+		a, _ := ts.Get(fd).Message().Interface().(*anypb.Any)
+		if a.GetTypeUrl() == "" || typeName(a.GetTypeUrl()) == want {
+			return ""
+		}
+		return "typed_config: unsupported extension " + a.GetTypeUrl() + " here (supported: " + string(want) + ")"
+	}
+}

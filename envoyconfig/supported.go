@@ -62,10 +62,11 @@ var table = []message{
 		warn("traffic_direction", "Informational in Envoy; ignored."),
 		ok("stat_prefix", "Prefix of the listener's stats."),
 	}},
-	{"envoy.config.listener.v3.FilterChain", "transport_socket (TLS) is not supported yet.", []field{
+	{"envoy.config.listener.v3.FilterChain", "", []field{
 		ok("filters", "Network filters, in order."),
 		ok("name", "Filter chain name."),
 		ok("filter_chain_match", "Accepted only when empty: there is no filter chain matching."),
+		checked("transport_socket", "TLS termination: typed_config must be an "+downstreamTLSType+".", transportSocketOf(downstreamTLSType)),
 	}},
 	{"envoy.config.listener.v3.FilterChainMatch", "No match criteria are supported.", nil},
 	{"envoy.config.listener.v3.Filter", "A network filter.", []field{
@@ -270,7 +271,7 @@ var table = []message{
 		ok("name", "Cluster name."),
 		ok("weight", "Weight."),
 	}},
-	{"envoy.config.cluster.v3.Cluster", "transport_socket (TLS) and health checks are not supported yet.", []field{
+	{"envoy.config.cluster.v3.Cluster", "Health checks are not supported yet.", []field{
 		ok("name", "Cluster name."),
 		enum("type", "Service discovery.", "STATIC", "STRICT_DNS", "LOGICAL_DNS"),
 		ok("connect_timeout", "Upstream connect timeout (default 5s)."),
@@ -285,6 +286,7 @@ var table = []message{
 		warn("circuit_breakers", "Circuit breakers are not implemented."),
 		warn("upstream_connection_options", "TCP keepalive settings are not implemented."),
 		warn("common_lb_config", "Load balancer tuning is not implemented."),
+		checked("transport_socket", "TLS to the endpoints: typed_config must be an "+upstreamTLSType+".", transportSocketOf(upstreamTLSType)),
 	}},
 	{"envoy.config.core.v3.Http1ProtocolOptions", "No HTTP/1 options are supported.", nil},
 	{"envoy.config.core.v3.Http2ProtocolOptions", "No HTTP/2 options are supported.", nil},
@@ -316,5 +318,35 @@ var table = []message{
 	{httpProtocolType + ".UseDownstreamHttpConfig", "", []field{
 		ok("http_protocol_options", "HTTP/1.1 for HTTP/1 requests."),
 		ok("http2_protocol_options", "HTTP/2 for HTTP/2 requests."),
+	}},
+	{"envoy.config.core.v3.TransportSocket", "Only TLS; where it appears decides which context type it holds.", []field{
+		ok("name", "Name, such as envoy.transport_sockets.tls; the typed_config type decides."),
+		extension("typed_config", "Required.", downstreamTLSType, upstreamTLSType),
+	}},
+	{downstreamTLSType, "TLS on a listener; certificates are read once at start-up.", []field{
+		ok("common_tls_context", "Certificates, validation, ALPN, versions."),
+		ok("require_client_certificate", "Require and verify a client certificate (mTLS) against validation_context.trusted_ca."),
+	}},
+	{upstreamTLSType, "TLS to a cluster's endpoints; certificates are read once at start-up.", []field{
+		ok("common_tls_context", "Client certificates, validation, ALPN, versions."),
+		ok("sni", "Server name sent; default the endpoint hostname, if any."),
+	}},
+	{"envoy.extensions.transport_sockets.tls.v3.CommonTlsContext", "", []field{
+		ok("tls_certificates", "Certificates and keys (crypto/tls picks one per handshake); required on listeners, client certificates upstream."),
+		ok("validation_context", "Peer verification. Without it, upstream server certificates are not verified (as Envoy)."),
+		ok("alpn_protocols", "ALPN protocols; default h2,http/1.1 on HTTP listeners, h2 or http/1.1 upstream by cluster protocol."),
+		ok("tls_params", "Protocol versions."),
+	}},
+	{"envoy.extensions.transport_sockets.tls.v3.TlsCertificate", "", []field{
+		need("certificate_chain", "PEM certificate chain; required."),
+		need("private_key", "PEM private key; required."),
+	}},
+	{"envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext", "", []field{
+		ok("trusted_ca", "PEM CA bundle that peer certificates must chain to."),
+		reject("match_typed_subject_alt_names", "subject alt name matching is not supported"),
+	}},
+	{"envoy.extensions.transport_sockets.tls.v3.TlsParameters", "Cipher suites and curves are Go's defaults.", []field{
+		enum("tls_minimum_protocol_version", "Lowest version (TLS_AUTO: TLSv1_2).", "TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"),
+		enum("tls_maximum_protocol_version", "Highest version (TLS_AUTO: TLSv1_3 on listeners, TLSv1_2 upstream, as Envoy).", "TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"),
 	}},
 }

@@ -9,6 +9,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	networkwasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/wasm/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -48,6 +49,18 @@ func HTTPProtocolOptions(c *clusterv3.Cluster) (*upstreamhttpv3.HttpProtocolOpti
 		return nil, nil
 	}
 	return unmarshalAs(a, &upstreamhttpv3.HttpProtocolOptions{})
+}
+
+// DownstreamTLS returns the DownstreamTlsContext in a filter chain's
+// transport_socket.typed_config.
+func DownstreamTLS(a *anypb.Any) (*tlsv3.DownstreamTlsContext, error) {
+	return unmarshalAs(a, &tlsv3.DownstreamTlsContext{})
+}
+
+// UpstreamTLS returns the UpstreamTlsContext in a cluster's
+// transport_socket.typed_config.
+func UpstreamTLS(a *anypb.Any) (*tlsv3.UpstreamTlsContext, error) {
+	return unmarshalAs(a, &tlsv3.UpstreamTlsContext{})
 }
 
 // PluginConfiguration returns the bytes Envoy hands a plugin for a

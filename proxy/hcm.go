@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -39,6 +40,7 @@ type connInfo struct {
 	id            uint64
 	worker        int
 	local, remote string
+	tls           *tls.ConnectionState // TCP proxy connections over TLS (HTTP uses r.TLS)
 }
 
 type connKey struct{}

@@ -52,10 +52,8 @@ func (p *streamProps) Property(path []string) ([]byte, bool) {
 			switch path[1] {
 			case "id":
 				return u64(p.connID), true
-			case "mtls":
-				return boolean(false), true
-			case "requested_server_name", "tls_version":
-				return nil, true
+			case "mtls", "requested_server_name", "tls_version":
+				return tlsProperty(x.r.TLS, path[1])
 			}
 		}
 		return nil, false

@@ -7,7 +7,7 @@ package proxy
 
 import (
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -88,6 +88,7 @@ type listener struct {
 	ln         net.Listener
 	http       *http.Server // an HTTP connection manager
 	tcp        *tcpChain    // or a TCP filter chain
+	tls        *tls.Config  // the filter chain's DownstreamTlsContext, or nil
 	cxTotal    *atomic.Uint64
 }
 
@@ -226,6 +227,9 @@ func (s *Server) newListener(path string, lc *listenerv3.Listener, l *loader) (*
 	if ln.http == nil && ln.tcp == nil {
 		return nil, fmt.Errorf("%s: the filter chain needs a terminal filter (http_connection_manager or tcp_proxy)", cpath)
 	}
+	if err := ln.setupTLS(cpath, chains[0]); err != nil {
+		return nil, err
+	}
 	if s.opts.ValidateOnly {
 		ln.cxTotal = &atomic.Uint64{}
 		return ln, nil
@@ -242,16 +246,6 @@ func (s *Server) newListener(path string, lc *listenerv3.Listener, l *loader) (*
 	return ln, nil
 }
 
-func statAddr(a string) string {
-	out := []byte(a)
-	for i, c := range out {
-		if c == ':' {
-			out[i] = '_'
-		}
-	}
-	return string(out)
-}
-
 // Serve accepts connections on every listener and the admin address until
 // Shutdown. It returns nil after a clean shutdown.
 func (s *Server) Serve() error {
@@ -261,9 +255,9 @@ func (s *Server) Serve() error {
 		s.log.Logf("main", host.LogInfo, "listener %q listening on %s", ln.name, ln.ln.Addr())
 		go func() {
 			if ln.http != nil {
-				errs <- ignoreClosed(ln.http.Serve(countingListener{ln.ln, ln.cxTotal}))
+				errs <- ignoreClosed(ln.http.Serve(ln.accepter()))
 			} else {
-				errs <- ignoreClosed(ln.tcp.serve(countingListener{ln.ln, ln.cxTotal}))
+				errs <- ignoreClosed(ln.tcp.serve(ln.accepter()))
 			}
 		}()
 	}
@@ -283,26 +277,6 @@ func (s *Server) Serve() error {
 		<-s.shutdown
 		return nil
 	}
-}
-
-func ignoreClosed(err error) error {
-	if err == nil || errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
-		return nil
-	}
-	return err
-}
-
-type countingListener struct {
-	net.Listener
-	n *atomic.Uint64
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.n.Add(1)
-	}
-	return c, err
 }
 
 // Shutdown stops accepting, lets in-flight requests finish (up to the drain

@@ -122,6 +122,11 @@ func (f *tcpFilter) Close(st host.StreamType) {
 func (t *tcpChain) handle(down net.Conn) {
 	defer down.Close()
 	ci := t.srv.newConn(down)
+	var err error
+	if ci.tls, err = handshake(down); err != nil {
+		t.srv.log.Logf("connection", host.LogDebug, "[C%d] tls handshake: %v", ci.id, err)
+		return
+	}
 	props := &tcpProps{ci: ci}
 	var state host.FilterState
 	filters := make([]*tcpFilter, 0, len(t.plugins))
@@ -272,6 +277,9 @@ func (p *tcpProps) Property(path []string) ([]byte, bool) {
 	case "connection":
 		if len(path) == 2 && path[1] == "id" {
 			return u64(p.ci.id), true
+		}
+		if len(path) == 2 {
+			return tlsProperty(p.ci.tls, path[1])
 		}
 	}
 	return nil, false

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 )
 
@@ -42,7 +44,9 @@ type spec struct {
 	family         clusterv3.Cluster_DnsLookupFamily
 	http2          bool
 	endpoints      []endpointSpec
-	weighted       bool // some endpoint weight differs from the others
+	weighted       bool                      // some endpoint weight differs from the others
+	tlsCtx         *tlsv3.UpstreamTlsContext // transport_socket, nil for plaintext
+	tls            *tls.Config               // built from tlsCtx; ServerName set per connection
 }
 
 // endpointSpec is one lb_endpoint.
@@ -107,11 +111,14 @@ func parseSpec(c *clusterv3.Cluster) (*spec, error) {
 	if err := s.parseEndpoints(c); err != nil {
 		return nil, err
 	}
+	if err := s.parseTLS(c); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// parseProtocol reports whether the cluster speaks HTTP/2 (prior knowledge,
-// plaintext) to its endpoints.
+// parseProtocol reports whether the cluster speaks HTTP/2 to its endpoints
+// (prior knowledge in plaintext, ALPN h2 over TLS).
 func parseProtocol(c *clusterv3.Cluster) (bool, error) {
 	h2 := c.GetHttp2ProtocolOptions() != nil
 	for key, a := range c.GetTypedExtensionProtocolOptions() {

@@ -21,8 +21,12 @@ func (c *Cluster) initTransport() {
 			AllowHTTP:          true,
 			DisableCompression: true,
 			IdleConnTimeout:    idleTimeout,
-			// h2c: "TLS" dials are plain TCP.
+			// Dials use the cluster's own TLS config (transport_socket),
+			// or are plain TCP (h2c) without one.
 			DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+				if c.spec.tls != nil {
+					return c.dialTLSAddr(ctx, network, addr)
+				}
 				return c.dialAddr(ctx, network, addr)
 			},
 		}
@@ -37,6 +41,9 @@ func (c *Cluster) initTransport() {
 		DisableCompression:  true,
 		// A non-nil empty map keeps HTTP/2 off.
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}
+	if c.spec.tls != nil {
+		t.DialTLSContext = c.dialTLSAddr
 	}
 	c.rt, c.closer = t, t
 }
@@ -169,7 +176,7 @@ func WithPickHook(ctx context.Context, hook func(out *http.Request, ep Endpoint)
 
 // RoundTrip sends req to an endpoint picked by the cluster's load balancer,
 // over the cluster's protocol. req.URL's scheme and host are replaced by
-// "http" and the endpoint's address; req.Host (the :authority) is kept. The
+// "http" ("https" for a TLS cluster) and the endpoint's address; req.Host (the :authority) is kept. The
 // request's context bounds the whole exchange (the route timeout); the
 // cluster's connect_timeout bounds connecting. Failures are *Error values.
 // The endpoint's active request count lasts until the response body is
@@ -184,6 +191,9 @@ func (c *Cluster) RoundTrip(req *http.Request) (*http.Response, error) {
 	out := req.WithContext(context.WithValue(ctx, hostKey{}, h))
 	u := *req.URL
 	u.Scheme, u.Host = "http", h.addr
+	if c.spec.tls != nil {
+		u.Scheme = "https"
+	}
 	out.URL = &u
 	out.RequestURI = ""
 	c.sanitizeHeader(out)
@@ -255,7 +265,8 @@ func (c *Cluster) sanitizeHeader(out *http.Request) {
 }
 
 // Dial opens a TCP connection to an endpoint picked by the load balancer
-// (for tcp_proxy), within connect_timeout and ctx. It returns the
+// (for tcp_proxy), within connect_timeout and ctx; for a TLS cluster, the
+// connection is a *tls.Conn whose handshake is done. It returns the
 // endpoint's address, also on connection failures.
 func (c *Cluster) Dial(ctx context.Context) (net.Conn, string, error) {
 	h := c.pick()
@@ -263,7 +274,11 @@ func (c *Cluster) Dial(ctx context.Context) (net.Conn, string, error) {
 		c.stats.cxNoneHealthy.Add(1)
 		return nil, "", &Error{Kind: NoHealthyUpstream, Cluster: c.spec.name, Err: errors.New("no healthy upstream")}
 	}
-	conn, err := c.dialHost(ctx, "tcp", h.addr, h)
+	dial := c.dialHost
+	if c.spec.tls != nil {
+		dial = c.dialTLSHost
+	}
+	conn, err := dial(ctx, "tcp", h.addr, h)
 	if err != nil {
 		return nil, h.addr, c.failure(ctx, h, err, false)
 	}
