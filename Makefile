@@ -1,7 +1,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: test deps check unit fuzz-short fuzz bench fixtures test-k8s
+.PHONY: test deps check unit fuzz-short fuzz bench bench-quick fixtures test-k8s
 
 ## test: everything CI runs: checks, unit and integration tests, short fuzzing
 test: deps check unit fuzz-short
@@ -42,9 +42,18 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=2m
 
-## bench: host microbenchmarks (guest-to-host call, full HTTP stream lifecycle)
+## bench: host and proxy microbenchmarks, then the wrk benchmark against nginx
+## (bench/run.sh, ~20 min on 2 cores): writes docs/benchmarks.md and docs/benchmarks.png
 bench:
-	$(GO) test -run '^$$' -bench 'BenchmarkHostCall|BenchmarkHTTPStreamLifecycle' -benchmem -count 5 ./host
+	@mkdir -p bench/results
+	bash -o pipefail -c "$(GO) test -run '^$$' -bench 'BenchmarkHostCall|BenchmarkHTTPStreamLifecycle' -benchmem -count 5 ./host | tee bench/results/micro.txt"
+	bash -o pipefail -c "$(GO) test -run '^$$' -bench 'BenchmarkProxy' -benchmem -count 1 ./proxy | tee -a bench/results/micro.txt"
+	MICRO=bench/results/micro.txt bash bench/run.sh
+
+## bench-quick: the wrk benchmark in under 2 minutes (1 x 5 s, c=32: nginx,
+## wasmesh without filters and with the Go filter); prints the table
+bench-quick:
+	QUICK=1 bash bench/run.sh
 
 ## fixtures: rebuild the AssemblyScript, C and WAT fixtures from their sources
 fixtures:
