@@ -50,6 +50,7 @@ type run struct {
 	cpu1       float64 // busy % of the load CPU (anything)
 	other0     float64 // busy % of the proxy CPU not used by the proxy
 	other1     float64 // busy % of the load CPU not used by wrk and the upstream
+	noise      float64 // % of a CPU used by other work (run.sh noise_pct)
 	loadavg    string
 }
 
@@ -94,6 +95,13 @@ func report(dir, mdPath, pngPath, micro string) error {
 		conns = append(conns, n)
 	}
 	stats := summarize(runs, cases, conns)
+	var noisy []run
+	noiseMax, _ := strconv.ParseFloat(meta["noise_max"], 64)
+	for _, r := range runs {
+		if r.noise > noiseMax {
+			noisy = append(noisy, r)
+		}
+	}
 	table := throughputTable(stats, cases, conns)
 	fmt.Println(table)
 
@@ -119,9 +127,10 @@ func report(dir, mdPath, pngPath, micro string) error {
 		"*wrk+upstream CPU %%* is the load side's (wrk's time from bash `time`, the upstream's from /proc). "+
 		"‡: CPU %s was ≥ 95%% busy, so the load side, not the proxy, may limit that row. "+
 		"*other work* is busy time on each CPU not explained by these processes (/proc/stat): the machine is shared; "+
-		"a run with more than %s%% of a CPU of it was discarded and repeated (at most %s times; %d discarded in this run).\n\n",
+		"a run with more than %s%% of a CPU of it was discarded and repeated (at most %s times; %d discarded in this run, "+
+		"%d kept with more after the last repeat: %s).\n\n",
 		atoi(meta["wrk_threads"]), meta["proxy_cpu"], meta["load_cpu"], meta["reps"], meta["duration"], meta["warmup"],
-		meta["load_cpu"], meta["noise_max"], meta["noise_retries"], discarded(dir))
+		meta["load_cpu"], meta["noise_max"], meta["noise_retries"], discarded(dir), len(noisy), noisyList(noisy))
 	w("%s\n", table)
 	if pngPath != "" {
 		if err := chart(pngPath, stats, cases, conns); err != nil {
@@ -160,6 +169,18 @@ func report(dir, mdPath, pngPath, micro string) error {
 		}
 	}
 	return nil
+}
+
+func noisyList(rs []run) string {
+	if len(rs) == 0 {
+		return "none"
+	}
+	var l []string
+	for _, r := range rs {
+		l = append(l, fmt.Sprintf("%s c=%d rep %d: %.0f%%, %.0f req/s", caseInfos[r.name].label, r.conns, r.rep, r.noise, r.wrk.rps))
+	}
+	sort.Strings(l)
+	return strings.Join(l, "; ")
 }
 
 // discarded counts the runs repeated because of other work.
@@ -202,6 +223,7 @@ func loadRuns(dir string) ([]run, error) {
 			r.proxyPct = pt / clk / wall * 100
 		}
 		r.upstreamUS = ut / clk * 1e6 / wr.requests
+		r.noise, _ = strconv.ParseFloat(env["noise_pct"], 64)
 		r.loadPct = (ut + wt) / clk / wall * 100
 		b0, t0 := ticks(env["proxy_cpu"])
 		b1, t1 := ticks(env["load_cpu"])
@@ -791,14 +813,16 @@ func syscallSection(md *strings.Builder, dir string, meta map[string]string) err
 	for _, ev := range evs {
 		w(" %s |", ev)
 	}
-	w("\n|---|--:|--:|%s\n", strings.Repeat("--:|", len(evs)))
+	w(" other |\n|---|--:|--:|%s\n", strings.Repeat("--:|", len(evs)+1))
 	for _, r := range rows {
 		reqs := r.rps * secs
 		w("| %s | %.0f | %.2f |", caseInfos[r.name].label, r.rps, r.counts["enter"]/reqs)
+		other := r.counts["enter"]
 		for _, ev := range evs {
 			w(" %.2f |", r.counts[ev]/reqs)
+			other -= r.counts[ev]
 		}
-		w("\n")
+		w(" %.2f |\n", other/reqs)
 	}
 	w("\n")
 	return nil
