@@ -9,12 +9,20 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmesh/wasmesh/host"
 	"github.com/wasmesh/wasmesh/proxy/cluster"
 	"github.com/wasmesh/wasmesh/proxy/route"
 )
+
+// chunks are the read buffers of request and response bodies, reused
+// across requests instead of allocating 32 KiB twice per request.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func getChunk() []byte  { return *chunks.Get().(*[]byte) }
+func putChunk(b []byte) { chunks.Put(&b) }
 
 // maxBuffered bounds what a filter may hold while it pauses on a body:
 // Envoy answers 413 (request) or 500 (response) past its buffer limit.
@@ -153,7 +161,8 @@ func (x *exchange) decodeBody(eos bool) ([]byte, bool) {
 		return nil, true
 	}
 	var out bytes.Buffer
-	chunk := make([]byte, 32<<10)
+	chunk := getChunk()
+	defer putChunk(chunk)
 	for {
 		n, err := x.r.Body.Read(chunk)
 		last := err != nil
@@ -395,7 +404,8 @@ func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Header
 		x.writeHeaders(0, true)
 		return
 	}
-	chunk := make([]byte, 32<<10)
+	chunk := getChunk()
+	defer putChunk(chunk)
 	held := false
 	for {
 		n, err := body.Read(chunk)

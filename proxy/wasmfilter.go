@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/wasmesh/wasmesh/host"
 )
@@ -111,5 +110,3 @@ func (x *exchange) closeAll() {
 		}
 	}
 }
-
-var exchangePool = sync.Pool{New: func() any { return &exchange{events: make(chan event, 16)} }}
