@@ -90,7 +90,7 @@ func (x *exchange) run() {
 		if err != nil {
 			continue
 		}
-		if host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinue && host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinueAndEndStream {
+		if f.stopsHeaders(a) {
 			if !x.waitFor(i, evContinueRequest) {
 				return
 			}
@@ -394,7 +394,7 @@ func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Header
 			x.localReply(i, lr)
 			return
 		}
-		if err == nil && host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinue && host.HeadersStatus(a, f.plugin.allowStopIter) != host.HeadersContinueAndEndStream {
+		if err == nil && f.stopsHeaders(a) {
 			if !x.waitFor(i-1, evContinueResponse) {
 				return
 			}

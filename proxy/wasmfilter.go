@@ -110,3 +110,10 @@ func (x *exchange) closeAll() {
 		}
 	}
 }
+
+// stopsHeaders reports whether a header callback's result holds the stream,
+// with Envoy's conversion of the raw action.
+func (w *wasmStream) stopsHeaders(a host.Action) bool {
+	st := host.HeadersStatus(a, w.plugin.allowStopIter)
+	return st != host.HeadersContinue && st != host.HeadersContinueAndEndStream
+}
