@@ -72,6 +72,22 @@ func (h *Headers) Values(name string) []string {
 // Add appends an entry; an existing name gets another entry.
 func (h *Headers) Add(name, value string) { add(h, name, value) }
 
+// AddBytes is Add for byte slices (copied), for codecs that parse into a
+// Headers without allocating.
+func (h *Headers) AddBytes(name, value []byte) { add(h, name, value) }
+
+// SetBytes is Set for byte slices (copied).
+func (h *Headers) SetBytes(name string, value []byte) { setBytes(h, name, value) }
+
+// GetBytes is Get without a copy: the value is valid until the next Reset
+// or change of the map.
+func (h *Headers) GetBytes(name string) ([]byte, bool) {
+	if i := index(h, name); i >= 0 {
+		return h.fields[i].value, true
+	}
+	return nil, false
+}
+
 // Set replaces every entry of name with one entry, in the position of the
 // first one, or appends it if absent.
 func (h *Headers) Set(name, value string) { set(h, name, value) }
@@ -137,6 +153,16 @@ func set[T bytesOrString](h *Headers, name, value T) {
 	i := index(h, name)
 	if i < 0 {
 		add(h, name, value)
+		return
+	}
+	h.fields[i].value = appendBytes(h, value, false)
+	removeFrom(h, name, i+1)
+}
+
+func setBytes(h *Headers, name string, value []byte) {
+	i := index(h, name)
+	if i < 0 {
+		h.fields = append(h.fields, field{appendBytes(h, name, true), appendBytes(h, value, false)})
 		return
 	}
 	h.fields[i].value = appendBytes(h, value, false)

@@ -125,7 +125,7 @@ func accessOp(op string, x *exchange) string {
 	case op == "START_TIME":
 		return x.start.UTC().Format("2006-01-02T15:04:05.000Z")
 	case op == "PROTOCOL":
-		return x.r.Proto
+		return x.down.proto()
 	case op == "RESPONSE_CODE":
 		return strconv.Itoa(x.code)
 	case op == "RESPONSE_CODE_DETAILS":

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmesh/wasmesh/host"
@@ -37,9 +38,10 @@ const streamIdleTimeout = 5 * time.Minute
 type exchange struct {
 	hcm    *httpConnManager
 	worker int
-	w      http.ResponseWriter
-	r      *http.Request
+	down   downstream
 	ctx    context.Context
+	// reqEOS: the request has no body (end of stream with its headers).
+	reqEOS bool
 
 	reqHeaders, respHeaders   *host.Headers
 	reqTrailers, respTrailers *host.Headers
@@ -63,9 +65,9 @@ func (x *exchange) logf(component string, level host.LogLevel, format string, ar
 	x.hcm.srv.log.Logf(component, level, format, args...)
 }
 
-// run drives the exchange to its end.
+// run drives the exchange to its end; the codec has set reqHeaders and
+// reqEOS.
 func (x *exchange) run() {
-	x.reqHeaders = requestHeaders(x.r)
 	for _, n := range x.hcm.srv.opts.NativeFilters {
 		n.RequestHeaders(x.reqHeaders)
 	}
@@ -73,10 +75,7 @@ func (x *exchange) run() {
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Details: "wasm_fail_stream", GRPCStatus: 14})
 		return
 	}
-	eos := x.r.ContentLength == 0 && x.r.Body == http.NoBody
-	if x.r.ContentLength == 0 && len(x.r.TransferEncoding) == 0 {
-		eos = true
-	}
+	eos := x.reqEOS
 	// Request headers, through every filter in order.
 	for i, f := range x.filters {
 		if f.skip {
@@ -164,15 +163,17 @@ func (x *exchange) decodeBody(eos bool) ([]byte, bool) {
 	chunk := getChunk()
 	defer putChunk(chunk)
 	for {
-		n, err := x.r.Body.Read(chunk)
+		n, err := x.down.readBody(chunk)
 		last := err != nil
 		if err != nil && err != io.EOF {
 			x.code, x.details = 0, "downstream_remote_disconnect"
 			return nil, false
 		}
 		x.reqBytes += int64(n)
-		if last && len(x.r.Trailer) > 0 {
-			x.reqTrailers = trailerHeaders(x.r.Trailer)
+		if last {
+			if t := x.down.trailers(); t != nil && t.Len() > 0 {
+				x.reqTrailers = t
+			}
 		}
 		endOfData := last && x.reqTrailers == nil
 		if n > 0 || endOfData {
@@ -402,6 +403,7 @@ func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Header
 	}
 	if eos {
 		x.writeHeaders(0, true)
+		x.down.end(nil)
 		return
 	}
 	chunk := getChunk()
@@ -434,9 +436,9 @@ func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Header
 		}
 		if len(data) > 0 {
 			x.respBytes += int64(len(data))
-			x.w.Write(data)
-			if f, ok := x.w.(http.Flusher); ok && !endOfData {
-				f.Flush()
+			x.down.write(data)
+			if !endOfData {
+				x.down.flush()
 			}
 		}
 		if last {
@@ -453,11 +455,8 @@ func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Header
 				return
 			}
 		}
-		for i := 0; i < x.respTrailers.Len(); i++ {
-			k, v := x.respTrailers.Field(i)
-			x.w.Header().Add(http.TrailerPrefix+string(k), string(v))
-		}
 	}
+	x.down.end(x.respTrailers)
 }
 
 // encodeData passes one response chunk through the filters in reverse.
@@ -503,65 +502,63 @@ func (x *exchange) writeHeaders(length int, heldBody bool) {
 		return
 	}
 	x.wroteHeaders = true
-	hdr := x.w.Header()
+	h := x.respHeaders
 	x.code = 200
-	for i := 0; i < x.respHeaders.Len(); i++ {
-		k, v := x.respHeaders.Field(i)
-		switch {
-		case string(k) == ":status":
-			x.code, _ = strconv.Atoi(string(v))
-		case string(k) == "content-length", string(k) == "transfer-encoding", string(k) == "connection":
-		case len(k) > 0 && k[0] == ':':
-		default:
-			// Lower-case names on the wire, as Envoy sends them (net/http
-			// writes map keys as they are).
-			hdr[string(k)] = append(hdr[string(k)], string(v))
-		}
+	if v, ok := h.GetBytes(":status"); ok {
+		x.code = atoi(v)
 	}
-	switch {
-	case length >= 0:
-		hdr.Set("content-length", strconv.Itoa(length))
-	case !heldBody:
-		if cl, ok := x.respHeaders.Get("content-length"); ok {
-			hdr.Set("content-length", cl)
-		}
-	}
-	if x.hcm.serverName != "" {
-		hdr["server"] = []string{x.hcm.serverName}
-	}
-	if _, ok := hdr["date"]; !ok {
-		hdr["date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
-	}
-	// Keep net/http from adding its own Date and sniffed Content-Type: the
-	// response carries exactly the headers the filters left.
-	hdr["Date"], hdr["Content-Type"] = nil, nil
 	if x.code < 100 || x.code > 999 {
 		x.code = 502
 	}
-	x.w.WriteHeader(x.code)
-}
-
-// requestHeaders converts a net/http request to the proxy's header map:
-// pseudo-headers first, names lower-cased.
-func requestHeaders(r *http.Request) *host.Headers {
-	h := &host.Headers{}
-	h.Add(":authority", r.Host)
-	h.Add(":path", r.URL.RequestURI())
-	h.Add(":method", r.Method)
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	h.Add(":scheme", scheme)
-	for k, vs := range r.Header {
-		for _, v := range vs {
-			h.Add(k, v)
+	n := int64(-1)
+	switch {
+	case length >= 0:
+		n = int64(length)
+	case !heldBody:
+		if v, ok := h.GetBytes("content-length"); ok {
+			n = int64(atoi(v))
 		}
 	}
-	if r.ContentLength > 0 && r.Header.Get("content-length") == "" {
-		h.Add("content-length", strconv.FormatInt(r.ContentLength, 10))
+	if x.hcm.serverName != "" {
+		h.Set("server", x.hcm.serverName)
 	}
-	return h
+	if _, ok := h.GetBytes("date"); !ok {
+		h.Add("date", httpDate())
+	}
+	x.down.writeHead(x.code, h, n)
+}
+
+// atoi parses a non-negative decimal number; -1 if it is not one.
+func atoi(b []byte) int {
+	if len(b) == 0 || len(b) > 18 {
+		return -1
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// date caches the Date header value; it changes once a second.
+var date atomic.Pointer[dateValue]
+
+type dateValue struct {
+	sec int64
+	s   string
+}
+
+func httpDate() string {
+	now := time.Now()
+	if d := date.Load(); d != nil && d.sec == now.Unix() {
+		return d.s
+	}
+	d := &dateValue{sec: now.Unix(), s: now.UTC().Format(http.TimeFormat)}
+	date.Store(d)
+	return d.s
 }
 
 func responseHeaders(resp *http.Response) *host.Headers {

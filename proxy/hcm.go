@@ -150,13 +150,21 @@ func (h *httpConnManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ci == nil {
 		ci = h.srv.newConn(nil)
 	}
-	x := &exchange{hcm: h, worker: ci.worker, w: w, r: r, ctx: r.Context(), events: make(chan event, 16), start: time.Now()}
+	x := &exchange{hcm: h, worker: ci.worker, down: &stdDownstream{w: w, r: r}, ctx: r.Context(), events: make(chan event, 16), start: time.Now()}
 	x.props = &streamProps{x: x, connID: ci.id, source: ci.remote, dest: ci.local}
+	x.reqHeaders, x.reqEOS = requestHeaders(r), requestEOS(r)
+	h.serve(x)
+}
+
+// serve runs an exchange whose request headers the codec has read.
+func (h *httpConnManager) serve(x *exchange) {
 	h.rqTotal.Add(1)
 	h.rqActive.Add(1)
 	defer h.finish(x)
-	if h.genReqID && r.Header.Get("x-request-id") == "" {
-		r.Header.Set("x-request-id", newRequestID())
+	if h.genReqID {
+		if _, ok := x.reqHeaders.GetBytes("x-request-id"); !ok {
+			x.reqHeaders.Add("x-request-id", newRequestID())
+		}
 	}
 	x.run()
 }

@@ -102,7 +102,7 @@ func serveNext(x *exchange, next http.Handler, body []byte) {
 	if req.Body == nil {
 		req.Body = http.NoBody
 	}
-	req.RemoteAddr = x.r.RemoteAddr
+	req.RemoteAddr = x.down.remoteAddr()
 	req.URL.Host = ""
 	req.URL.Scheme = ""
 	req.RequestURI = req.URL.RequestURI()

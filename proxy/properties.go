@@ -53,7 +53,7 @@ func (p *streamProps) Property(path []string) ([]byte, bool) {
 			case "id":
 				return u64(p.connID), true
 			case "mtls", "requested_server_name", "tls_version":
-				return tlsProperty(x.r.TLS, path[1])
+				return tlsProperty(x.down.tlsState(), path[1])
 			}
 		}
 		return nil, false
@@ -118,7 +118,7 @@ func (p *streamProps) request(path []string) ([]byte, bool) {
 	case "id":
 		return get("x-request-id")
 	case "protocol":
-		return str(p.x.r.Proto), true
+		return str(p.x.down.proto()), true
 	case "time":
 		return i64(p.x.start.UnixNano()), true
 	case "duration":
