@@ -40,6 +40,9 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzInstrument$$' -fuzztime 40x ./host
 	$(GO) test -run '^$$' -fuzz '^FuzzDeserializeMap$$' -fuzztime $(FUZZN) ./sdk/proxywasm
 	$(GO) test -run '^$$' -fuzz '^FuzzRuntimeConfig$$' -fuzztime $(FUZZN) ./oci
+	$(GO) test -run '^$$' -fuzz '^FuzzReadRequest$$' -fuzztime $(FUZZN) ./proxy/internal/h1
+	$(GO) test -run '^$$' -fuzz '^FuzzChunkedBody$$' -fuzztime $(FUZZN) ./proxy/internal/h1
+	$(GO) test -run '^$$' -fuzz '^FuzzReadResponse$$' -fuzztime $(FUZZN) ./proxy/internal/h1
 
 fuzz:
 	$(MAKE) fuzz-short FUZZN=2000000x

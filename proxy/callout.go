@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/wasmesh/wasmesh/host"
 	"github.com/wasmesh/wasmesh/proxy/cluster"
@@ -23,35 +24,29 @@ func (c *calloutCaller) HTTPCall(ctx context.Context, req *host.HTTPCallRequest,
 	if cl == nil {
 		return fmt.Errorf("proxy: callout to cluster %q: %w", req.Cluster, host.ErrUnknownCluster)
 	}
-	hr, err := upstreamRequest(ctx, req.Headers, req.Body, req.Trailers)
-	if err != nil {
-		return fmt.Errorf("proxy: callout: %w", err)
-	}
-	cancel := context.CancelFunc(func() {})
+	r := &cluster.Request{Headers: req.Headers, Body: req.Body, Trailers: req.Trailers}
 	if req.Timeout > 0 {
-		var tctx context.Context
-		tctx, cancel = context.WithTimeout(ctx, req.Timeout)
-		hr = hr.WithContext(tctx)
+		r.Deadline = time.Now().Add(req.Timeout)
 	}
 	go func() {
-		defer cancel()
-		resp, err := cl.RoundTrip(hr)
+		resp := &host.Headers{}
+		body, _, err := cl.Send(ctx, r, resp)
 		if err != nil {
 			if ctx.Err() != nil {
 				return // the root context went away: no callback
 			}
-			done(routerReply(hr.Context(), err), nil)
+			done(routerReply(err), nil)
 			return
 		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
+		defer body.Close()
+		data, err := io.ReadAll(body)
 		if err != nil {
 			done(nil, err)
 			return
 		}
-		out := &host.HTTPCallResponse{Headers: responseHeaders(resp), Body: body}
-		if len(resp.Trailer) > 0 {
-			out.Trailers = trailerHeaders(resp.Trailer)
+		out := &host.HTTPCallResponse{Headers: resp, Body: data}
+		if t := body.Trailers(); t != nil && t.Len() > 0 {
+			out.Trailers = t.Clone()
 		}
 		done(out, nil)
 	}()
@@ -60,11 +55,11 @@ func (c *calloutCaller) HTTPCall(ctx context.Context, req *host.HTTPCallRequest,
 
 // routerReply is the local reply Envoy's router gives for an upstream
 // failure.
-func routerReply(ctx context.Context, err error) *host.HTTPCallResponse {
+func routerReply(err error) *host.HTTPCallResponse {
 	status, body := 503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
 	var ce *cluster.Error
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.As(err, &ce) && ce.Kind == cluster.Timeout:
 		status, body = 504, "upstream request timeout"
 	case errors.As(err, &ce) && ce.Kind == cluster.NoHealthyUpstream:
 		body = "no healthy upstream"

@@ -120,3 +120,13 @@ func requestHeaders(r *http.Request) *host.Headers {
 func requestEOS(r *http.Request) bool {
 	return r.ContentLength == 0 && (r.Body == http.NoBody || len(r.TransferEncoding) == 0)
 }
+
+func trailerHeaders(t http.Header) *host.Headers {
+	h := &host.Headers{}
+	for k, vs := range t {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	return h
+}

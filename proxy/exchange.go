@@ -52,6 +52,8 @@ type exchange struct {
 	props                     *streamProps
 
 	match        *route.Match
+	upstream     cluster.Request
+	respStore    *host.Headers // the codec's reusable response map, or nil
 	upstreamAddr string
 	start        time.Time
 	code         int
@@ -265,44 +267,43 @@ func (x *exchange) route(body []byte) {
 		return
 	}
 	x.match.ApplyRequest(x.reqHeaders)
-	req, err := upstreamRequest(x.ctx, x.reqHeaders, body, x.reqTrailers)
-	if err != nil {
-		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 400, Body: []byte(err.Error()), Details: "bad_request"})
-		return
-	}
-	ctx, cancel := x.ctx, context.CancelFunc(func() {})
+	x.setForwardedProto()
+	req := &x.upstream
+	*req = cluster.Request{Headers: x.reqHeaders, Body: body, Trailers: x.reqTrailers, AutoHostRewrite: x.match.AutoHostRewrite()}
 	if x.match.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(x.ctx, x.match.Timeout)
+		req.Deadline = time.Now().Add(x.match.Timeout)
 	}
-	defer cancel()
-	m := x.match
-	req = req.WithContext(cluster.WithPickHook(ctx, func(out *http.Request, ep cluster.Endpoint) {
-		x.upstreamAddr = ep.Address
-		if m.AutoHostRewrite() && ep.Hostname != "" {
-			out.Host = ep.Hostname
-		}
-	}))
-	resp, err := c.RoundTrip(req)
+	x.respHeaders = x.respStore
+	if x.respHeaders == nil {
+		x.respHeaders = &host.Headers{}
+	}
+	resp, eos, err := c.Send(x.ctx, req, x.respHeaders)
+	x.upstreamAddr = req.Picked.Address
 	if err != nil {
-		x.upstreamFailed(err, ctx)
+		x.respHeaders = nil
+		x.upstreamFailed(err)
 		return
 	}
-	defer resp.Body.Close()
-	x.respHeaders = responseHeaders(resp)
+	defer resp.Close()
 	x.match.ApplyResponse(x.respHeaders)
-	x.encode(resp.Body, resp.ContentLength == 0, func() *host.Headers {
-		if len(resp.Trailer) > 0 {
-			return trailerHeaders(resp.Trailer)
-		}
-		return nil
-	})
+	x.encode(resp, eos)
+}
+
+// setForwardedProto sets x-forwarded-proto to the downstream scheme, as
+// Envoy's connection manager does.
+func (x *exchange) setForwardedProto() {
+	if scheme, ok := x.reqHeaders.GetBytes(":scheme"); ok && string(scheme) == "https" {
+		x.reqHeaders.Set("x-forwarded-proto", "https")
+	} else {
+		x.reqHeaders.Set("x-forwarded-proto", "http")
+	}
 }
 
 // upstreamFailed replies as Envoy's router does when the upstream fails.
-func (x *exchange) upstreamFailed(err error, ctx context.Context) {
+func (x *exchange) upstreamFailed(err error) {
 	var ce *cluster.Error
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.As(err, &ce) && ce.Kind == cluster.Timeout:
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 504, Body: []byte("upstream request timeout"), Details: "upstream_response_timeout"})
 	case errors.As(err, &ce) && ce.Kind == cluster.NoHealthyUpstream:
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Body: []byte("no healthy upstream"), Details: "no_healthy_upstream"})
@@ -351,7 +352,7 @@ func (x *exchange) localReply(upTo int, lr *host.LocalResponse) {
 	}
 	x.filters = x.filters[:upTo]
 	x.drainEvents()
-	x.encode(bytes.NewReader(lr.Body), len(lr.Body) == 0, func() *host.Headers { return nil })
+	x.encode(noTrailers{bytes.NewReader(lr.Body)}, len(lr.Body) == 0)
 }
 
 func (x *exchange) drainEvents() {
@@ -375,9 +376,21 @@ func (x *exchange) reset() {
 	panic(http.ErrAbortHandler)
 }
 
+// bodyReader is a response body: an upstream's, or a local reply's.
+type bodyReader interface {
+	io.Reader
+	// Trailers returns the trailers once Read returned io.EOF.
+	Trailers() *host.Headers
+}
+
+// noTrailers is a body without trailers.
+type noTrailers struct{ io.Reader }
+
+func (noTrailers) Trailers() *host.Headers { return nil }
+
 // encode runs the response through the filters in reverse order and writes
 // it downstream, keeping content-length right when filters rewrite bodies.
-func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Headers) {
+func (x *exchange) encode(body bodyReader, eos bool) {
 	for _, n := range x.hcm.srv.opts.NativeFilters {
 		n.ResponseHeaders(x.respHeaders)
 	}
@@ -417,7 +430,9 @@ func (x *exchange) encode(body io.Reader, eos bool, trailers func() *host.Header
 			x.reset()
 		}
 		if last {
-			x.respTrailers = trailers()
+			if t := body.Trailers(); t != nil && t.Len() > 0 {
+				x.respTrailers = t
+			}
 		}
 		endOfData := last && x.respTrailers == nil
 		data, ok := x.encodeData(chunk[:n], endOfData)
@@ -559,73 +574,6 @@ func httpDate() string {
 	d := &dateValue{sec: now.Unix(), s: now.UTC().Format(http.TimeFormat)}
 	date.Store(d)
 	return d.s
-}
-
-func responseHeaders(resp *http.Response) *host.Headers {
-	h := &host.Headers{}
-	h.Add(":status", strconv.Itoa(resp.StatusCode))
-	for k, vs := range resp.Header {
-		for _, v := range vs {
-			h.Add(k, v)
-		}
-	}
-	if resp.ContentLength >= 0 && resp.Header.Get("content-length") == "" {
-		h.Add("content-length", strconv.FormatInt(resp.ContentLength, 10))
-	}
-	return h
-}
-
-func trailerHeaders(t http.Header) *host.Headers {
-	h := &host.Headers{}
-	for k, vs := range t {
-		for _, v := range vs {
-			h.Add(k, v)
-		}
-	}
-	return h
-}
-
-// upstreamRequest builds the request the router sends.
-func upstreamRequest(ctx context.Context, h *host.Headers, body []byte, trailers *host.Headers) (*http.Request, error) {
-	method, _ := h.Get(":method")
-	path, _ := h.Get(":path")
-	authority, _ := h.Get(":authority")
-	scheme, _ := h.Get(":scheme")
-	if scheme == "" {
-		scheme = "http"
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://upstream"+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Host = authority
-	for i := 0; i < h.Len(); i++ {
-		k, v := h.Field(i)
-		switch {
-		case len(k) > 0 && k[0] == ':':
-		case string(k) == "content-length", string(k) == "transfer-encoding", string(k) == "connection", string(k) == "host":
-		default:
-			req.Header.Add(string(k), string(v))
-		}
-	}
-	req.Header.Set("x-forwarded-proto", scheme)
-	if _, ok := req.Header["User-Agent"]; !ok {
-		req.Header["User-Agent"] = nil // no Go default
-	}
-	req.ContentLength = int64(len(body))
-	if trailers != nil && trailers.Len() > 0 {
-		req.Trailer = http.Header{}
-		for i := 0; i < trailers.Len(); i++ {
-			k, v := trailers.Field(i)
-			req.Trailer.Add(string(k), string(v))
-		}
-		req.ContentLength = -1
-	}
-	return req, nil
 }
 
 func hostPort(addr net.Addr) (string, int) {

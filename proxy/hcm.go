@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
 	"github.com/wasmesh/wasmesh/proxy/route"
@@ -118,30 +115,6 @@ func (s *Server) checkRouteClusters(path string, cfg *hcmv3.HttpConnectionManage
 		}
 	}
 	return nil
-}
-
-// server returns the http.Server for a listener: HTTP/1.1 and h2c
-// (prior knowledge and upgrade), as Envoy's codec_type AUTO.
-func (h *httpConnManager) server() *http.Server {
-	srv := &http.Server{
-		Handler:           h2c.NewHandler(h, &http2.Server{}),
-		ReadHeaderTimeout: 60 * time.Second,
-		IdleTimeout:       time.Hour,
-		ErrorLog:          nil,
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, connKey{}, h.srv.newConn(c))
-		},
-		ConnState: func(c net.Conn, state http.ConnState) {
-			switch state {
-			case http.StateNew:
-				h.cxTotal.Add(1)
-				h.cxActive.Add(1)
-			case http.StateClosed, http.StateHijacked:
-				h.cxActive.Add(-1)
-			}
-		},
-	}
-	return srv
 }
 
 // ServeHTTP runs one request through the filter chain.

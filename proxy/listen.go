@@ -10,14 +10,12 @@ import (
 	"time"
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-	"golang.org/x/net/http2"
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
 	"github.com/wasmesh/wasmesh/internal/tlsconf"
 )
 
-// tlsHandshakeTimeout bounds a TCP proxy connection's TLS handshake (HTTP
-// listeners use the http.Server's own, from ReadHeaderTimeout).
+// tlsHandshakeTimeout bounds a connection's TLS handshake.
 const tlsHandshakeTimeout = 10 * time.Second
 
 // setupTLS reads the filter chain's transport_socket: a DownstreamTlsContext
@@ -41,13 +39,6 @@ func (ln *listener) setupTLS(cpath string, fc *listenerv3.FilterChain) error {
 	}
 	if ln.tls, err = tlsconf.Server(ctx, alpn); err != nil {
 		return fmt.Errorf("%s.%w", path, err)
-	}
-	if ln.http != nil {
-		// Registers the "h2" ALPN handler; ln.tls, not ln.http.TLSConfig,
-		// decides what is offered.
-		if err := http2.ConfigureServer(ln.http, &http2.Server{}); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
 	}
 	return nil
 }

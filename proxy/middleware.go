@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
 	"github.com/wasmesh/wasmesh/host"
+	"github.com/wasmesh/wasmesh/proxy/cluster"
 )
 
 // WasmFilter describes one Proxy-Wasm HTTP filter for a Middleware, with
@@ -94,7 +95,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 // serveNext calls the wrapped handler with the filtered request and runs
 // its response back through the filters.
 func serveNext(x *exchange, next http.Handler, body []byte) {
-	req, err := upstreamRequest(x.ctx, x.reqHeaders, body, x.reqTrailers)
+	x.setForwardedProto()
+	req, err := cluster.NewHTTPRequest(x.ctx, &cluster.Request{Headers: x.reqHeaders, Body: body, Trailers: x.reqTrailers})
 	if err != nil {
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 400, Body: []byte(err.Error())})
 		return
@@ -109,9 +111,10 @@ func serveNext(x *exchange, next http.Handler, body []byte) {
 	rec := &responseRecorder{header: http.Header{}, code: 200}
 	next.ServeHTTP(rec, req)
 	resp := &http.Response{StatusCode: rec.code, Header: rec.header, ContentLength: int64(rec.body.Len())}
-	x.respHeaders = responseHeaders(resp)
+	x.respHeaders = &host.Headers{}
+	cluster.ResponseHeaders(resp, x.respHeaders)
 	x.respHeaders.Set("content-length", strconv.Itoa(rec.body.Len()))
-	x.encode(&rec.body, rec.body.Len() == 0, func() *host.Headers { return nil })
+	x.encode(noTrailers{&rec.body}, rec.body.Len() == 0)
 }
 
 type responseRecorder struct {

@@ -10,7 +10,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -86,7 +85,7 @@ type Server struct {
 type listener struct {
 	name, addr string
 	ln         net.Listener
-	http       *http.Server // an HTTP connection manager
+	http       *httpListener // an HTTP connection manager
 	tcp        *tcpChain    // or a TCP filter chain
 	tls        *tls.Config  // the filter chain's DownstreamTlsContext, or nil
 	cxTotal    *atomic.Uint64
@@ -196,7 +195,7 @@ func (s *Server) newListener(path string, lc *listenerv3.Listener, l *loader) (*
 			if err != nil {
 				return nil, err
 			}
-			ln.http = h.server()
+			ln.http = newHTTPListener(h)
 		case "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy":
 			if !last {
 				return nil, fmt.Errorf("%s: tcp_proxy must be the last network filter", fpath)
@@ -255,7 +254,7 @@ func (s *Server) Serve() error {
 		s.log.Logf("main", host.LogInfo, "listener %q listening on %s", ln.name, ln.ln.Addr())
 		go func() {
 			if ln.http != nil {
-				errs <- ignoreClosed(ln.http.Serve(ln.accepter()))
+				errs <- ignoreClosed(ln.http.serve(ln.accepter()))
 			} else {
 				errs <- ignoreClosed(ln.tcp.serve(ln.accepter()))
 			}
@@ -303,7 +302,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if ln.http != nil {
-				_ = ln.http.Shutdown(ctx)
+				ln.http.shutdown(ctx, ln.ln)
 			} else {
 				ln.tcp.shutdown(ctx, ln.ln)
 			}

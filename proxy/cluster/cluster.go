@@ -35,6 +35,7 @@ type host struct {
 	hostname string
 	weight   uint32
 	st       *hostCounters
+	pool     idlePool // idle HTTP/1.1 connections
 }
 
 type hostCounters struct {

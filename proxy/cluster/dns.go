@@ -64,7 +64,9 @@ func (c *Cluster) resolve(ctx context.Context) {
 			if len(t.hosts) == 1 {
 				st = t.hosts[0].st
 			}
-			t.hosts = []*host{newHost(addrs[0], t.ep, st)}
+			if h := newHost(addrs[0], t.ep, st); len(t.hosts) != 1 || t.hosts[0].addr != h.addr {
+				t.hosts = []*host{h}
+			}
 			continue
 		}
 		old := make(map[string]*host, len(t.hosts))
@@ -90,7 +92,16 @@ func (c *Cluster) resolve(ctx context.Context) {
 	for _, t := range targets {
 		all = append(all, t.hosts...)
 	}
-	c.hosts.Store(newHostSet(all, c.spec.weighted))
+	prev := c.hosts.Swap(newHostSet(all, c.spec.weighted))
+	kept := make(map[*host]bool, len(all))
+	for _, h := range all {
+		kept[h] = true
+	}
+	for _, h := range prev.hosts {
+		if !kept[h] {
+			h.pool.retire() // its connections close instead of idling
+		}
+	}
 }
 
 // resolveTarget returns the endpoint's addresses for the cluster's

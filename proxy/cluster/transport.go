@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/net/http2"
+
+	"github.com/wasmesh/wasmesh/proxy/internal/h1"
 )
 
 // initTransport creates the cluster's single connection pool.
@@ -48,7 +50,12 @@ func (c *Cluster) initTransport() {
 	c.rt, c.closer = t, t
 }
 
-func (c *Cluster) closeIdle() { c.closer.CloseIdleConnections() }
+func (c *Cluster) closeIdle() {
+	c.closer.CloseIdleConnections()
+	for _, h := range c.hosts.Load().hosts {
+		h.pool.closeAll()
+	}
+}
 
 type hostKey struct{}
 
@@ -290,8 +297,10 @@ func (c *Cluster) failure(ctx context.Context, h *host, err error, request bool)
 	e := &Error{Cluster: c.spec.name, Host: h.addr, Err: err}
 	var de *dialError
 	var se http2.StreamError
+	var te errTimeout
+	var pe *h1.Error
 	switch {
-	case ctx.Err() == context.DeadlineExceeded:
+	case ctx.Err() == context.DeadlineExceeded, errors.As(err, &te):
 		e.Kind = Timeout
 		if request {
 			c.stats.rqTimeout.Add(1)
@@ -302,6 +311,9 @@ func (c *Cluster) failure(ctx context.Context, h *host, err error, request bool)
 		if request {
 			c.stats.rqTxReset.Add(1)
 		}
+	case errors.As(err, &pe):
+		e.Kind, e.Reason = Reset, "protocol error"
+		c.stats.rqRxReset.Add(1)
 	case errors.As(err, &de):
 		e.Kind, e.Reason = ConnectFailure, "remote connection failure"
 		if de.timeout {
