@@ -86,8 +86,8 @@ type listener struct {
 	name, addr string
 	ln         net.Listener
 	http       *httpListener // an HTTP connection manager
-	tcp        *tcpChain    // or a TCP filter chain
-	tls        *tls.Config  // the filter chain's DownstreamTlsContext, or nil
+	tcp        *tcpChain     // or a TCP filter chain
+	tls        *tls.Config   // the filter chain's DownstreamTlsContext, or nil
 	cxTotal    *atomic.Uint64
 }
 
