@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"encoding/binary"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -136,7 +137,8 @@ func (h *httpConnManager) serve(x *exchange) {
 	defer h.finish(x)
 	if h.genReqID {
 		if _, ok := x.reqHeaders.GetBytes("x-request-id"); !ok {
-			x.reqHeaders.Add("x-request-id", newRequestID())
+			var id [36]byte
+			x.reqHeaders.SetBytes("x-request-id", newRequestID(id[:0]))
 		}
 	}
 	x.run()
@@ -164,12 +166,27 @@ func (h *httpConnManager) finish(x *exchange) {
 
 var reqIDCounter atomic.Uint64
 
-// newRequestID returns a UUID-shaped id, as Envoy's x-request-id.
-func newRequestID() string {
+// newRequestID appends a UUID-shaped id (version 4 layout, as Envoy's
+// x-request-id) to b: the time and a process-wide counter, unique within
+// the process.
+func newRequestID(b []byte) []byte {
 	n := reqIDCounter.Add(1)
 	t := uint64(time.Now().UnixNano())
-	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(t>>32), uint16(t>>16), uint16(t)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+	var u [16]byte
+	binary.BigEndian.PutUint64(u[:8], t)
+	binary.BigEndian.PutUint64(u[8:], n)
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return b
 }
+
+const hexDigits = "0123456789abcdef"
 
 // newConn assigns a downstream connection an id and a worker (round robin,
 // as the kernel balances accepts over Envoy's workers).

@@ -147,8 +147,13 @@ func (l *httpListener) serveConn(c net.Conn) {
 		}
 	}
 	hc := http1Conns.Get().(*http1Conn)
+	// The exchanges' context is never canceled: the connection's
+	// goroutine serves one request at a time and notices a client that
+	// went away when it next reads or writes (so an upstream request runs
+	// to its end or its route timeout), and a context that can be
+	// canceled costs an allocation and a lock per upstream request.
 	*hc = http1Conn{br: hc.br, bw: hc.bw, scratch: hc.scratch, req: hc.req, resp: hc.resp, body: hc.body,
-		l: l, c: c, ci: ci, tls: ci.tls, ctx: ctx}
+		l: l, c: c, ci: ci, tls: ci.tls, ctx: context.Background()}
 	hc.br.Reset(c)
 	hc.bw.Reset(c)
 	defer func() {
