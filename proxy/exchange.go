@@ -42,6 +42,8 @@ type exchange struct {
 	ctx    context.Context
 	// reqEOS: the request has no body (end of stream with its headers).
 	reqEOS bool
+	// upgrade: the request asks to switch protocols (WebSocket, ...).
+	upgrade bool
 
 	reqHeaders, respHeaders   *host.Headers
 	reqTrailers, respTrailers *host.Headers
@@ -70,6 +72,12 @@ func (x *exchange) logf(component string, level host.LogLevel, format string, ar
 // run drives the exchange to its end; the codec has set reqHeaders and
 // reqEOS.
 func (x *exchange) run() {
+	if x.upgrade {
+		// No upgrade_configs are supported: Envoy refuses the upgrade
+		// before any filter sees the request.
+		x.localReply(0, &host.LocalResponse{StatusCode: 403, Details: "upgrade_failed"})
+		return
+	}
 	for _, n := range x.hcm.srv.opts.NativeFilters {
 		n.RequestHeaders(x.reqHeaders)
 	}
@@ -345,6 +353,7 @@ func (x *exchange) localReply(upTo int, lr *host.LocalResponse) {
 			h.Add("content-type", "text/plain")
 		}
 	}
+	h.Set("content-length", strconv.Itoa(len(lr.Body)))
 	x.details = lr.Details
 	x.respHeaders = h
 	if upTo > len(x.filters) {

@@ -67,6 +67,9 @@ type Head struct {
 	Close bool
 	// Continue: the client waits for "100 Continue" before the body.
 	Continue bool
+	// Upgrade: the request asks to switch protocols (Connection: upgrade
+	// and an upgrade field other than h2c, which stays in the map).
+	Upgrade bool
 	// Status is a response's status code.
 	Status int
 }
@@ -139,6 +142,8 @@ type framing struct {
 	close      bool
 	keepAlive  bool
 	cont       bool
+	connUp     bool // Connection lists "upgrade"
+	upgrade    bool // an upgrade field other than h2c
 	badTE      bool
 	absolute   bool // the request target carried the authority
 	hosts      int
@@ -194,14 +199,18 @@ func (r *reader) readFields(h *host.Headers, f *framing, request bool) error {
 					f.close = true
 				} else if foldBytes(t, "keep-alive") {
 					f.keepAlive = true
+				} else if foldBytes(t, "upgrade") {
+					f.connUp = true
 				}
 			})
 			continue
 		case fold(name, "keep-alive"), fold(name, "proxy-connection"), fold(name, "http2-settings"):
 			continue
-		case request && fold(name, "upgrade") && foldBytes(value, "h2c"):
-			// Envoy serves an h2c upgrade request as HTTP/1.1.
-			continue
+		case request && fold(name, "upgrade"):
+			if foldBytes(value, "h2c") {
+				continue // Envoy serves an h2c upgrade request as HTTP/1.1
+			}
+			f.upgrade = true
 		case request && fold(name, "host"):
 			if f.hosts++; f.hosts == 1 && !f.absolute {
 				h.SetBytes(":authority", value)
@@ -311,6 +320,10 @@ func ReadRequest(br *bufio.Reader, h *host.Headers, tls bool, scratch *[]byte) (
 	}
 	hd.Close = f.close || (hd.Minor == 0 && !f.keepAlive)
 	hd.Continue = f.cont && hd.Minor == 1 && hd.Framing != NoBody
+	if f.upgrade && !f.connUp {
+		h.Del("upgrade") // not an upgrade: Envoy strips the field
+	}
+	hd.Upgrade = f.upgrade && f.connUp
 	return hd, nil
 }
 

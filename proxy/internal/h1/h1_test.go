@@ -148,6 +148,12 @@ func TestReadRequest(t *testing.T) {
 			name: "upgrade other than h2c is kept",
 			in:   "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
 			want: []string{":authority: h", ":path: /ws", ":method: GET", ":scheme: http", "upgrade: websocket"},
+			hd:   Head{Minor: 1, Upgrade: true},
+		},
+		{
+			name: "upgrade without connection: upgrade is stripped",
+			in:   "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n",
+			want: []string{":authority: h", ":path: /ws", ":method: GET", ":scheme: http"},
 			hd:   Head{Minor: 1},
 		},
 		{
