@@ -1,8 +1,8 @@
 package proxy
 
 import (
-	"encoding/binary"
 	"crypto/tls"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/http"
