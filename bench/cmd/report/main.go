@@ -632,7 +632,7 @@ func profileSection(md *strings.Builder, dir string) error {
 		f := float64(kv.d) / float64(total)
 		w("| %s | %.1f%% | %s |\n", kv.k, f*100, num(f*perReq, 1))
 	}
-	w("\nBy goroutine (the stack's root function; a request passes through the first three):\n\n| goroutine | share | µs/req |\n|---|--:|--:|\n")
+	w("\nBy goroutine (the stack's root function; a request runs on its downstream connection's goroutine):\n\n| goroutine | share | µs/req |\n|---|--:|--:|\n")
 	for _, kv := range bucketize(traces, goroutineOf) {
 		f := float64(kv.d) / float64(total)
 		if f < 0.005 {
@@ -718,6 +718,8 @@ func goroutineOf(frames []string) string {
 	for i := len(frames) - 1; i >= 0; i-- {
 		f := frames[i]
 		switch {
+		case strings.HasPrefix(f, "github.com/wasmesh/wasmesh/proxy.(*httpListener).serveConn"):
+			return "downstream connection (proxy.(*httpListener).serveConn: read request, filters, router, upstream, write response)"
 		case strings.HasPrefix(f, "net/http.(*conn).serve"):
 			return "downstream connection (net/http.(*conn).serve: read request, filters, router, write response)"
 		case strings.HasPrefix(f, "net/http.(*persistConn).readLoop"):
