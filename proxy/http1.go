@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -268,12 +269,13 @@ func (hc *http1Conn) serveOne() (keep bool) {
 }
 
 // serveExchange runs the exchange; a reset (http.ErrAbortHandler) drops
-// the connection.
+// the connection, and so does a panic, which is logged with its stack (as
+// net/http does) instead of taking the process down.
 func (hc *http1Conn) serveExchange() (aborted bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if r != http.ErrAbortHandler {
-				panic(r)
+				hc.l.h.srv.log.Logf("http", host.LogError, "[C%d] panic serving %s: %v\n%s", hc.ci.id, hc.ci.remote, r, debug.Stack())
 			}
 			aborted = true
 		}
