@@ -163,18 +163,23 @@ func (l *httpListener) serveConn(c net.Conn) {
 		hc.x, hc.props, hc.ctx, hc.c, hc.l = exchange{}, streamProps{}, nil, nil, nil
 		http1Conns.Put(hc)
 	}()
-	if hc.h2c() {
-		l.serveH2(ctx, &bufferedConn{Conn: c, r: hc.br})
-		return
-	}
+	hc.idle.Store(true) // until its first request: shutdown closes it
 	l.mu.Lock()
 	l.conns[hc] = struct{}{}
+	draining := l.draining.Load()
 	l.mu.Unlock()
 	defer func() {
 		l.mu.Lock()
 		delete(l.conns, hc)
 		l.mu.Unlock()
 	}()
+	if draining {
+		return
+	}
+	if hc.h2c() {
+		l.serveH2(ctx, &bufferedConn{Conn: c, r: hc.br})
+		return
+	}
 	for hc.serveOne() {
 	}
 }
@@ -210,6 +215,7 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // serveOne reads and serves one request; false ends the connection.
 func (hc *http1Conn) serveOne() (keep bool) {
+	hc.idle.Store(true) // before the draining check: shutdown sees one or the other
 	if hc.l.draining.Load() {
 		return false
 	}
@@ -217,7 +223,6 @@ func (hc *http1Conn) serveOne() (keep bool) {
 		hc.deadline = now
 		_ = hc.c.SetReadDeadline(now.Add(connIdleTimeout))
 	}
-	hc.idle.Store(true)
 	if hc.br.Buffered() == 0 {
 		if _, err := hc.br.Peek(1); err != nil {
 			return false
@@ -250,6 +255,12 @@ func (hc *http1Conn) serveOne() (keep bool) {
 	x.props = &hc.props
 	aborted := hc.serveExchange()
 	if aborted || !hc.wrote {
+		return false
+	}
+	if hc.body.OnFirstRead != nil {
+		// The client waits for "100 Continue" that the final response
+		// made moot: it may send the body or not, so the connection ends.
+		hc.bw.Flush()
 		return false
 	}
 	if !hc.body.Done() && !hc.drainBody() {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -231,13 +232,24 @@ func (c *Cluster) sendHTTP1(ctx context.Context, h *host, req *Request, resp *wa
 		}
 		b.close = true
 		b.release()
-		if !reused || attempt > 0 || ctx.Err() != nil {
+		if !reused || attempt > 0 || ctx.Err() != nil || !idempotent(method) {
 			return nil, false, werr
 		}
 		if _, ok := werr.(*h1.Error); ok {
 			return nil, false, werr
 		}
 	}
+}
+
+// idempotent methods may be sent again after a reused connection failed
+// (RFC 9110 §9.2.2), as Go's Transport does; Envoy has no retry without a
+// retry policy, so others are not.
+func idempotent(method []byte) bool {
+	switch string(method) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
 }
 
 // dialPooled opens a connection for the pool, within connect_timeout, the
@@ -467,6 +479,11 @@ func NewHTTPRequest(ctx context.Context, req *Request) (*http.Request, error) {
 	}
 	hr.ContentLength = int64(len(req.Body))
 	if t := req.Trailers; t != nil && t.Len() > 0 {
+		if hr.Body == nil {
+			// Trailers need a body stream to follow (x/net/http2 ends the
+			// stream with the headers otherwise); NoBody would be dropped.
+			hr.Body = io.NopCloser(strings.NewReader(""))
+		}
 		hr.Trailer = http.Header{}
 		for i := 0; i < t.Len(); i++ {
 			k, v := t.Field(i)

@@ -190,8 +190,11 @@ func WriteResponseHead(bw *bufio.Writer, minor, status int, h *host.Headers, len
 	bw.WriteString("\r\n")
 	writeFields(bw, h)
 	writeFraming(bw, length, chunked)
-	if close {
+	switch {
+	case close:
 		bw.WriteString("connection: close\r\n")
+	case minor == 0:
+		bw.WriteString("connection: keep-alive\r\n") // HTTP/1.0 keep-alive, as Envoy
 	}
 	bw.WriteString("\r\n")
 }
