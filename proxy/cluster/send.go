@@ -349,31 +349,25 @@ func (b *h1Body) release() {
 	}
 }
 
-// sendHTTP2 sends req with the cluster's HTTP/2 transport.
+// sendHTTP2 sends req with the cluster's HTTP/2 transport; the deadline
+// becomes the request context's, canceled when the body ends.
 func (c *Cluster) sendHTTP2(ctx context.Context, h *host, req *Request, resp *wasmhost.Headers) (Body, bool, error) {
+	cancel := context.CancelFunc(func() {})
 	if !req.Deadline.IsZero() {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
-		defer func() {
-			if cancel != nil {
-				cancel()
-			}
-		}()
-		hr, err := NewHTTPRequest(ctx, req)
-		if err != nil {
-			return nil, false, err
-		}
-		body, eos, err := c.roundTripHTTP2(ctx, h, hr, resp)
-		if err == nil {
-			body.cancel, cancel = cancel, nil // the body's end cancels
-		}
-		return body, eos, err
 	}
 	hr, err := NewHTTPRequest(ctx, req)
 	if err != nil {
+		cancel()
 		return nil, false, err
 	}
-	return c.roundTripHTTP2(ctx, h, hr, resp)
+	body, eos, err := c.roundTripHTTP2(ctx, h, hr, resp)
+	if err != nil {
+		cancel()
+		return nil, false, err
+	}
+	body.cancel = cancel
+	return body, eos, nil
 }
 
 func (c *Cluster) roundTripHTTP2(ctx context.Context, h *host, hr *http.Request, resp *wasmhost.Headers) (*stdBody, bool, error) {

@@ -293,17 +293,17 @@ func writeFraming(bw *bufio.Writer, length int64, chunked bool) {
 func connectionSpecific(k []byte) bool {
 	switch len(k) {
 	case 4:
-		return fold(k, "host")
+		return foldBytes(k, "host")
 	case 7:
-		return fold(k, "upgrade")
+		return foldBytes(k, "upgrade")
 	case 10:
-		return fold(k, "connection") || fold(k, "keep-alive")
+		return foldBytes(k, "connection") || foldBytes(k, "keep-alive")
 	case 14:
-		return fold(k, "content-length")
+		return foldBytes(k, "content-length")
 	case 16:
-		return fold(k, "proxy-connection")
+		return foldBytes(k, "proxy-connection")
 	case 17:
-		return fold(k, "transfer-encoding")
+		return foldBytes(k, "transfer-encoding")
 	}
 	return false
 }

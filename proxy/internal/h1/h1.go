@@ -174,7 +174,7 @@ func (r *reader) readFields(h *host.Headers, f *framing, request bool) error {
 			return err
 		}
 		switch {
-		case fold(name, "content-length"):
+		case foldBytes(name, "content-length"):
 			v, ok := parseLength(value)
 			if !ok {
 				return bad("http1.content_length_not_allowed", "invalid content-length %q", clip(value))
@@ -186,14 +186,14 @@ func (r *reader) readFields(h *host.Headers, f *framing, request bool) error {
 				continue
 			}
 			f.length, f.lengthSeen = v, true
-		case fold(name, "transfer-encoding"):
+		case foldBytes(name, "transfer-encoding"):
 			// Only "chunked", once; Envoy answers 501 to anything else.
 			if f.te || !foldBytes(value, "chunked") {
 				f.badTE = true
 			}
 			f.te, f.chunked = true, true
 			continue
-		case fold(name, "connection"):
+		case foldBytes(name, "connection"):
 			eachToken(value, func(t []byte) {
 				if foldBytes(t, "close") {
 					f.close = true
@@ -204,19 +204,19 @@ func (r *reader) readFields(h *host.Headers, f *framing, request bool) error {
 				}
 			})
 			continue
-		case fold(name, "keep-alive"), fold(name, "proxy-connection"), fold(name, "http2-settings"):
+		case foldBytes(name, "keep-alive"), foldBytes(name, "proxy-connection"), foldBytes(name, "http2-settings"):
 			continue
-		case request && fold(name, "upgrade"):
+		case request && foldBytes(name, "upgrade"):
 			if foldBytes(value, "h2c") {
 				continue // Envoy serves an h2c upgrade request as HTTP/1.1
 			}
 			f.upgrade = true
-		case request && fold(name, "host"):
+		case request && foldBytes(name, "host"):
 			if f.hosts++; f.hosts == 1 && !f.absolute {
 				h.SetBytes(":authority", value)
 			}
 			continue
-		case request && fold(name, "expect") && foldBytes(value, "100-continue"):
+		case request && foldBytes(name, "expect") && foldBytes(value, "100-continue"):
 			f.cont = true
 			continue
 		}
@@ -454,9 +454,7 @@ func trimOWS(b []byte) []byte {
 	return b
 }
 
-// fold compares a header name with a lower-case constant.
-func fold(b []byte, s string) bool { return foldBytes(b, s) }
-
+// foldBytes compares b, in any case, with a lower-case constant.
 func foldBytes(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
