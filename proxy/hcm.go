@@ -138,7 +138,7 @@ func (h *httpConnManager) serve(x *exchange) {
 	if h.genReqID {
 		if _, ok := x.reqHeaders.GetBytes("x-request-id"); !ok {
 			var id [36]byte
-			x.reqHeaders.SetBytes("x-request-id", newRequestID(id[:0]))
+			x.reqHeaders.SetBytes("x-request-id", newRequestID(id[:0], x.start))
 		}
 	}
 	x.run()
@@ -168,10 +168,10 @@ var reqIDCounter atomic.Uint64
 
 // newRequestID appends a UUID-shaped id (version 4 layout, as Envoy's
 // x-request-id) to b: the time and a process-wide counter, unique within
-// the process.
-func newRequestID(b []byte) []byte {
+// the process. now is the request's start, so that no clock is read here.
+func newRequestID(b []byte, now time.Time) []byte {
 	n := reqIDCounter.Add(1)
-	t := uint64(time.Now().UnixNano())
+	t := uint64(now.UnixNano())
 	var u [16]byte
 	binary.BigEndian.PutUint64(u[:8], t)
 	binary.BigEndian.PutUint64(u[8:], n)
