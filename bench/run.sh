@@ -9,7 +9,8 @@
 # /proc/<pid>/stat), the busy time of both CPUs (/proc/stat) and the load
 # average. Then it measures startup and memory (bench/cmd/startup), takes a
 # CPU profile of the no-filter request path (bench/cmd/nativeproxy with
-# -cpuprofile), counts system calls per request with perf (if it can), and
+# -cpuprofile), counts system calls per request and splits each case's CPU
+# by code object (kernel, proxy, Wasm JIT code) with perf (if it can), and
 # bench/cmd/report writes docs/benchmarks.md and docs/benchmarks.png from all
 # of it.
 #
@@ -38,6 +39,8 @@ STARTUP=${STARTUP:-1}      # measure startup time and RSS
 PROFILE=${PROFILE:-1}      # CPU profile of the no-filter case
 PROFILE_SECONDS=${PROFILE_SECONDS:-10}
 SYSCALL_CASES=${SYSCALL_CASES:-"nginx wasmesh go-wasm"} # system calls per request (with PROFILE=1)
+SPLIT_CASES=${SPLIT_CASES:-"nginx njs wasmesh native go-wasm as-wasm"} # CPU by code object (with PROFILE=1)
+SPLIT_HZ=${SPLIT_HZ:-2999}
 QUIET_WAIT=${QUIET_WAIT:-180}     # seconds to wait for other work to stop before measuring
 NOISE_MAX=${NOISE_MAX:-10}        # % of a CPU used by other work above which a run is repeated
 NOISE_RETRIES=${NOISE_RETRIES:-2} # repeats of one run at most
@@ -410,6 +413,36 @@ if [ "$PROFILE" = 1 ] && command -v perf >/dev/null && perf stat -e raw_syscalls
 	echo "syscall_seconds=5" >>"$OUT/meta.env"
 else
 	log "perf cannot count system calls here: skipping that section"
+fi
+
+# ---- where the proxy's CPU goes: perf samples by code object, per case --------
+# perf record samples the proxy's CPU (cpu-clock: no hardware counters are
+# needed) for 5 s of a c=32 run; perf report sorts them by process and code
+# object: the kernel, the proxy's own code, the Wasm guest's JIT code, the
+# vDSO (clock reads), idle. The interrupts the load CPU receives tell how
+# often waking wrk or the upstream needed an inter-processor interrupt.
+ipis() { awk -v c="$LOAD_CPU" '$1 == "RES:" || $1 == "CAL:" { s += $(c + 2) } END { print s + 0 }' /proc/interrupts; }
+if [ "$PROFILE" = 1 ] && command -v perf >/dev/null && perf record -q -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
+	for name in $SPLIT_CASES; do
+		log "CPU by code object: $name (perf record, 5 s of c=32)"
+		start_case "$name"
+		taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c32 -d7s --latency "$URL" >"$OUT/split-$name.wrk" &
+		wrk_pid=$!
+		STARTED+=("$wrk_pid")
+		sleep 1
+		i0=$(ipis)
+		taskset -c "$LOAD_CPU" perf record -q -e cpu-clock -F "$SPLIT_HZ" -C "$PROXY_CPU" -o "$OUT/split-$name.data" -- sleep 5 >/dev/null 2>&1 || true
+		i1=$(ipis)
+		wait "$wrk_pid" || true
+		stop "$PROXY_PID"
+		perf report -i "$OUT/split-$name.data" --stdio -g none --sort comm,dso -F sample,comm,dso 2>/dev/null |
+			grep -v '^#' | grep -v '^$' >"$OUT/split-$name.txt" || true
+		echo "ipis=$((i1 - i0))" >"$OUT/split-$name.env"
+		rm -f "$OUT/split-$name.data"
+	done
+	{ echo "split_seconds=5"; echo "split_hz=$SPLIT_HZ"; } >>"$OUT/meta.env"
+else
+	log "perf cannot sample here: skipping the CPU-by-code-object section"
 fi
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.env"

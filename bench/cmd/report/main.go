@@ -157,6 +157,9 @@ func report(dir, mdPath, pngPath, micro string) error {
 	if err := syscallSection(&md, dir, meta); err != nil {
 		return err
 	}
+	if err := splitSection(&md, dir, meta); err != nil {
+		return err
+	}
 	if micro != "" {
 		if err := microSection(&md, micro); err != nil {
 			return err

@@ -81,3 +81,21 @@ func TestNiceStep(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSplit(t *testing.T) {
+	const perf = `
+            52  kdamond.0        [kernel.kallsyms]
+             7  memfd:sealed-91  memfd:sealed-91173221a7ea (deleted)
+          1227  wasmesh          [JIT] tid 27325
+          9292  wasmesh          [kernel.kallsyms]
+           219  wasmesh          [vdso]
+          3387  wasmesh          wasmesh
+            10  wasmesh          libc.so.6
+           933  swapper          [kernel.kallsyms]
+`
+	got := parseSplit(perf)
+	want := cpuSplit{kernel: 9292, user: 3397, jit: 1227, vdso: 219, idle: 933, other: 59}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
