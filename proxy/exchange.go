@@ -49,6 +49,7 @@ type exchange struct {
 	reqTrailers, respTrailers *host.Headers
 	filters                   []*wasmStream
 	filterBuf                 [4]*wasmStream
+	streamBuf                 []wasmStream // the filters' storage, kept by a connection across its requests
 	events                    chan event
 	state                     host.FilterState
 	props                     *streamProps

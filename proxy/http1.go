@@ -246,7 +246,7 @@ func (hc *http1Conn) serveOne() (keep bool) {
 	m, _ := hc.req.GetBytes(":method")
 	hc.isHead, hc.chunked, hc.noBody, hc.wrote = string(m) == "HEAD", false, false, false
 	x := &hc.x
-	*x = exchange{hcm: hc.l.h, worker: hc.ci.worker, down: hc, ctx: hc.ctx, events: x.events, start: time.Now(),
+	*x = exchange{hcm: hc.l.h, worker: hc.ci.worker, down: hc, ctx: hc.ctx, events: x.events, streamBuf: x.streamBuf, start: time.Now(),
 		reqHeaders: &hc.req, reqEOS: hd.Framing == h1.NoBody, upgrade: hd.Upgrade, respStore: &hc.resp}
 	if x.events == nil {
 		x.events = make(chan event, 16)

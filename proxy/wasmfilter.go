@@ -85,8 +85,13 @@ func (w *wasmStream) failed(err error) (failClosed bool) {
 // filter under FAIL_OPEN and a 503 under the other policies.
 func (x *exchange) newWasmStreams(plugins []*wasmPlugin) (failClosed bool) {
 	x.filters = x.filterBuf[:0]
-	for _, p := range plugins {
-		w := &wasmStream{x: x, plugin: p}
+	if cap(x.streamBuf) < len(plugins) {
+		x.streamBuf = make([]wasmStream, len(plugins))
+	}
+	ws := x.streamBuf[:len(plugins)]
+	for i, p := range plugins {
+		w := &ws[i]
+		*w = wasmStream{x: x, plugin: p}
 		root, err := p.root(x.worker)
 		if err != nil {
 			w.skip = true

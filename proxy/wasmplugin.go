@@ -82,6 +82,7 @@ type wasmPlugin struct {
 	backoff       time.Duration
 	allowStopIter bool
 	set           atomic.Pointer[vmSet] // nil until the code is loaded
+	slot          int                   // index in set.plugins and in set.roots[worker]
 
 	mu                  sync.Mutex // guards the fields below
 	status              string
@@ -112,7 +113,7 @@ type vmSet struct {
 
 	mu      sync.Mutex
 	vms     []*host.VM
-	roots   []map[*wasmPlugin]*host.Root
+	roots   [][]*host.Root // [worker][plugin slot]
 	plugins []*wasmPlugin
 }
 
@@ -234,7 +235,7 @@ func (l *wasmLoader) start(ctx context.Context, path string, p *wasmPlugin, code
 	set := l.sets[key]
 	if set == nil {
 		set = &vmSet{rt: l.rt, mod: mod, cfg: host.VMConfig{ID: spec.id, Configuration: spec.cfg, Env: spec.env},
-			vms: make([]*host.VM, l.workers), roots: make([]map[*wasmPlugin]*host.Root, l.workers)}
+			vms: make([]*host.VM, l.workers), roots: make([][]*host.Root, l.workers)}
 		l.sets[key] = set
 	}
 	if err := set.add(ctx, p); err != nil {
@@ -279,6 +280,7 @@ func (l *wasmLoader) local(path string, src *corev3.AsyncDataSource) ([]byte, st
 func (s *vmSet) add(ctx context.Context, p *wasmPlugin) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	p.slot = len(s.plugins)
 	s.plugins = append(s.plugins, p)
 	for w := range s.vms {
 		if s.vms[w] == nil {
@@ -287,13 +289,14 @@ func (s *vmSet) add(ctx context.Context, p *wasmPlugin) error {
 				return err
 			}
 			s.vms[w] = vm
-			s.roots[w] = map[*wasmPlugin]*host.Root{}
 		}
 		root, err := s.vms[w].StartPlugin(host.PluginConfig{Name: p.name, RootID: p.rootID, Configuration: p.config})
 		if err != nil {
 			return err
 		}
-		s.roots[w][p] = root
+		// A plugin that failed to start left its slot empty.
+		s.roots[w] = append(s.roots[w], make([]*host.Root, len(s.plugins)-len(s.roots[w]))...)
+		s.roots[w][p.slot] = root
 	}
 	return nil
 }
@@ -326,19 +329,19 @@ func (p *wasmPlugin) root(worker int) (*host.Root, error) {
 		if nerr != nil {
 			return nil, nerr
 		}
-		roots := map[*wasmPlugin]*host.Root{}
-		for _, q := range s.plugins {
+		roots := make([]*host.Root, len(s.plugins))
+		for i, q := range s.plugins {
 			r, serr := fresh.StartPlugin(host.PluginConfig{Name: q.name, RootID: q.rootID, Configuration: q.config})
 			if serr != nil {
 				fresh.Close(context.Background())
 				return nil, serr
 			}
-			roots[q] = r
+			roots[i] = r
 		}
 		go vm.Close(context.Background())
 		s.vms[worker], s.roots[worker] = fresh, roots
 	}
-	return s.roots[worker][p], nil
+	return s.roots[worker][p.slot], nil
 }
 
 // state reports the plugin for the admin endpoint.
