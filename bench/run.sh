@@ -34,12 +34,12 @@ REPS=${REPS:-3}            # interleaved repetitions of every (case, c)
 DURATION=${DURATION:-10}   # seconds per measured wrk run
 WARMUP=${WARMUP:-2}        # seconds of unmeasured wrk load after each start
 CONNS=${CONNS:-"32 64"}    # wrk connection counts
-CASES=${CASES:-"direct nginx njs wasmesh native go-wasm as-wasm chain3 wasmesh16k rewrite16k nginx16k"}
+CASES=${CASES:-"direct nginx njs wasmesh native go-wasm as-wasm c-wasm chain3 wasmesh16k rewrite16k nginx16k"}
 STARTUP=${STARTUP:-1}      # measure startup time and RSS
 PROFILE=${PROFILE:-1}      # CPU profile of the no-filter case
 PROFILE_SECONDS=${PROFILE_SECONDS:-10}
 SYSCALL_CASES=${SYSCALL_CASES:-"nginx wasmesh go-wasm"} # system calls per request (with PROFILE=1)
-SPLIT_CASES=${SPLIT_CASES:-"nginx njs wasmesh native go-wasm as-wasm"} # CPU by code object (with PROFILE=1)
+SPLIT_CASES=${SPLIT_CASES:-"nginx njs wasmesh native go-wasm as-wasm c-wasm"} # CPU by code object (with PROFILE=1)
 SPLIT_HZ=${SPLIT_HZ:-2999}
 QUIET_WAIT=${QUIET_WAIT:-180}     # seconds to wait for other work to stop before measuring
 NOISE_MAX=${NOISE_MAX:-10}        # % of a CPU used by other work above which a run is repeated
@@ -151,6 +151,7 @@ wasm_build() { (cd "$1" && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $GO build -buil
 wasm_build host/testdata/goaddheader "$OUT/wasm/goaddheader.wasm"
 wasm_build examples/go/bodyrewrite "$OUT/wasm/bodyrewrite.wasm"
 AS_WASM=$ROOT/examples/assemblyscript/addheader/filter.wasm
+C_WASM=$ROOT/examples/c/addheader/filter.wasm # committed, built by its build.sh (clang)
 
 # ---- configs ------------------------------------------------------------------
 # render TEMPLATE OUTPUT [FILTERS]: fill in @DIR@, @BENCH@, the ports and
@@ -179,6 +180,7 @@ render "$BENCH/conf/nginx-njs.conf" "$OUT/conf/nginx-njs.conf"
 render "$BENCH/conf/envoy.yaml" "$OUT/conf/envoy-none.yaml"
 render "$BENCH/conf/envoy.yaml" "$OUT/conf/envoy-go.yaml" "$(wasm_filter "$GO_WASM" "" bench)"
 render "$BENCH/conf/envoy.yaml" "$OUT/conf/envoy-as.yaml" "$(wasm_filter "$AS_WASM" add_header world)"
+render "$BENCH/conf/envoy.yaml" "$OUT/conf/envoy-c.yaml" "$(wasm_filter "$C_WASM" "" bench)"
 render "$BENCH/conf/envoy.yaml" "$OUT/conf/envoy-chain3.yaml" "$(wasm_filter "$GO_WASM" "" one)
 $(wasm_filter "$GO_WASM" "" two)
 $(wasm_filter "$GO_WASM" "" three)"
@@ -205,6 +207,7 @@ start_case() {
 	native) start_on "$PROXY_CPU" "$OUT/logs/$1.log" "$BIN/nativeproxy" -c "$OUT/conf/envoy-none.yaml" -filter addheader ;;
 	go-wasm) start_on "$PROXY_CPU" "$OUT/logs/$1.log" "${WASMESH[@]}" -c "$OUT/conf/envoy-go.yaml" ;;
 	as-wasm) start_on "$PROXY_CPU" "$OUT/logs/$1.log" "${WASMESH[@]}" -c "$OUT/conf/envoy-as.yaml" ;;
+	c-wasm) start_on "$PROXY_CPU" "$OUT/logs/$1.log" "${WASMESH[@]}" -c "$OUT/conf/envoy-c.yaml" ;;
 	chain3) start_on "$PROXY_CPU" "$OUT/logs/$1.log" "${WASMESH[@]}" -c "$OUT/conf/envoy-chain3.yaml" ;;
 	rewrite16k) start_on "$PROXY_CPU" "$OUT/logs/$1.log" "${WASMESH[@]}" -c "$OUT/conf/envoy-rewrite.yaml" ;;
 	*) die "unknown case $1" ;;
@@ -224,6 +227,7 @@ check_case() {
 		grep -qx 'x-wasm: bench' <<<"$h" || die "$1: no x-wasm response header"
 		grep -qx 'x-upstream-saw: bench' <<<"$h" || die "$1: the upstream did not see x-wasm" ;;
 	as-wasm) grep -qx 'hello: world' <<<"$h" || die "$1: no hello response header" ;;
+	c-wasm) grep -qx 'x-c-filter: bench' <<<"$h" || die "$1: no x-c-filter response header" ;;
 	chain3) [ "$(grep -c '^x-wasm: ' <<<"$h")" -eq 3 ] || die "$1: want three x-wasm response headers" ;;
 	rewrite16k) [[ $b == *bye* && $b != *hello* ]] || die "$1: the body was not rewritten" ;;
 	*16k) [ ${#b} -ge 16000 ] || die "$1: short body" ;;
@@ -349,6 +353,7 @@ wait_http "http://127.0.0.1:$UPSTREAM_PORT/" || die "upstream nginx did not star
 start_case chain3 && stop "$PROXY_PID"
 start_case rewrite16k && stop "$PROXY_PID"
 start_case as-wasm && stop "$PROXY_PID"
+start_case c-wasm && stop "$PROXY_PID"
 
 wait_quiet >>"$OUT/meta.env"
 echo "loadavg_runs=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.env"

@@ -32,6 +32,7 @@ var caseInfos = map[string]caseInfo{
 	"native":     {"wasmesh + native Go filter", "+ native Go filter", "bench/cmd/nativeproxy: proxy.New with a NativeFilter adding x-wasm to request and response, same config", "nginx", "wasmesh"},
 	"go-wasm":    {"wasmesh + Go SDK Wasm filter", "+ Go SDK Wasm", "host/testdata/goaddheader (stock Go, wasip1 c-shared): x-wasm on request and response", "nginx", "wasmesh"},
 	"as-wasm":    {"wasmesh + AssemblyScript filter", "+ AssemblyScript Wasm", "examples/assemblyscript/addheader (root_id add_header): `hello: world` on the response only", "nginx", "wasmesh"},
+	"c-wasm":     {"wasmesh + C Wasm filter", "+ C Wasm", "examples/c/addheader (clang, wasi-libc reactor, no SDK): x-c-filter on request and response; the host's share of a Wasm filter's cost, with a guest that does almost nothing else", "nginx", "wasmesh"},
 	"chain3":     {"wasmesh + 3 Go SDK Wasm filters", "+ 3 Wasm filters", "three goaddheader filters in a chain (three VMs): three x-wasm on request and response", "nginx", "wasmesh"},
 	"wasmesh16k": {"wasmesh, no filter, 16 KB", "no filter 16KB", "as wasmesh, the upstream returns a 16 KB file (/16k)", "nginx16k", "wasmesh16k"},
 	"rewrite16k": {"wasmesh + body rewrite, 16 KB", "+ body rewrite 16KB", "examples/go/bodyrewrite on the 16 KB response: buffers it, replaces 256 `hello` with `bye`, sends it chunked", "nginx16k", "wasmesh16k"},
@@ -537,7 +538,7 @@ func summary(md *strings.Builder, stats map[key]*stat, c int, start startupRuns,
 	w("At c=%d, medians:\n\n", c)
 	w("- wasmesh without filters: %.0f req/s, %s µs CPU per request: %s nginx proxy_pass (%.0f req/s, %s µs) and %s nginx + njs (%.0f req/s, %s µs).\n",
 		none.rps, num(none.cpuUS, 1), ratioStr(none.rps/nginx.rps), nginx.rps, num(nginx.cpuUS, 1), ratioStr(none.rps/njs.rps), njs.rps, num(njs.cpuUS, 1))
-	for _, f := range []string{"native", "go-wasm", "as-wasm", "chain3"} {
+	for _, f := range []string{"native", "go-wasm", "as-wasm", "c-wasm", "chain3"} {
 		if s := stats[key{f, c}]; s != nil {
 			w("- %s: %.0f req/s (%s of no filter), %s µs CPU per request (%+.1f µs).\n", caseInfos[f].label, s.rps, ratioStr(s.rps/none.rps), num(s.cpuUS, 1), s.cpuUS-none.cpuUS)
 		}
