@@ -66,7 +66,9 @@ func (d *stdDownstream) writeHead(status int, h *host.Headers, length int64) {
 			hdr[string(k)] = append(hdr[string(k)], string(v))
 		}
 	}
-	if length >= 0 {
+	// 1xx and 204 carry no content-length (RFC 9110 §8.6), and a 304's would
+	// describe a body it does not have: the same rule as the HTTP/1.1 path.
+	if length >= 0 && status >= 200 && status != 204 && status != 304 {
 		hdr["content-length"] = []string{strconv.FormatInt(length, 10)}
 	}
 	// Keep net/http from adding its own Date and sniffed Content-Type: the

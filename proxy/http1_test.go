@@ -73,6 +73,8 @@ func echoUpstream(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "part1-")
 		w.(http.Flusher).Flush()
 		_, _ = io.WriteString(w, "part2")
+	case "/204":
+		w.WriteHeader(http.StatusNoContent)
 	case "/sized":
 		h.Set("Content-Length", "11")
 		if r.Method != "HEAD" {
@@ -637,6 +639,33 @@ func TestHTTP1H2CPriorKnowledge(t *testing.T) {
 	c.send(getReq("/h1"))
 	if resp := c.read(false); resp.statusLine != "HTTP/1.1 200 OK" || resp.body != "ok:/h1" {
 		t.Errorf("HTTP/1.1 after h2c: %q %q", resp.statusLine, resp.body)
+	}
+}
+
+// A 204 carries no content-length on either protocol (RFC 9110 §8.6), even
+// though the proxy knows the body is empty.
+func TestNoContentLengthOn204(t *testing.T) {
+	up, _ := startH1Upstream(t, http.HandlerFunc(echoUpstream))
+	srv := startH1Proxy(t, testRoute{prefix: "/", addr: up})
+	c := dialRaw(t, srv)
+	c.send(getReq("/204"))
+	resp := c.read(true)
+	if resp.status() != 204 {
+		t.Fatalf("HTTP/1.1: %q %q", resp.statusLine, resp.lines)
+	}
+	if v, ok := resp.header["content-length"]; ok {
+		t.Errorf("HTTP/1.1 204 has content-length %q", v)
+	}
+	h2, err := h2cClient(t, ioTimeout).Get("http://" + srv.ListenerAddr("main").String() + "/204")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2.Body.Close()
+	if h2.StatusCode != 204 || h2.ProtoMajor != 2 {
+		t.Fatalf("HTTP/2: %d HTTP/%d", h2.StatusCode, h2.ProtoMajor)
+	}
+	if v, ok := h2.Header["Content-Length"]; ok {
+		t.Errorf("HTTP/2 204 has content-length %q", v)
 	}
 }
 
