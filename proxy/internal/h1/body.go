@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -117,31 +118,39 @@ func (b *Body) readChunked(p []byte) (int, error) {
 	return n, err
 }
 
+// crlf reads the CRLF after a chunk's data. Chunk framing takes CRLF only:
+// a bare LF, which headers may use, is refused here (RFC 9112 §7.1, erratum
+// 7633), as Go's net/http does, so that no two parsers split a body apart.
 func (b *Body) crlf() error {
 	c, err := b.br.ReadByte()
 	if err == nil && c == '\r' {
 		c, err = b.br.ReadByte()
-	}
-	if err != nil {
-		return unexpected(err)
-	}
-	if c != '\n' {
+		if err == nil && c != '\n' {
+			return bad("http1.codec_error", "malformed chunk: CR without LF")
+		}
+	} else if err == nil {
 		return bad("http1.codec_error", "malformed chunk: data longer than its size")
 	}
-	return nil
+	return unexpected(err)
 }
 
-// chunkSize reads "hex-size[;extensions]CRLF".
+// chunkSize reads "hex-size [BWS ; extensions] CRLF". The extensions are
+// ignored, as every proxy does, but the line must end in CRLF and hold no
+// other CR, and only whitespace may separate the size from the ";".
 func (b *Body) chunkSize() (int64, error) {
 	r := reader{br: b.br, budget: 4096, long: b.scratch}
-	l, err := r.line()
+	l, err := r.rawLine()
 	b.scratch = r.long
 	if err != nil {
 		return 0, unexpected(err)
 	}
+	if len(l) < 2 || l[len(l)-2] != '\r' || bytes.IndexByte(l[:len(l)-2], '\r') >= 0 {
+		return 0, bad("http1.codec_error", "malformed chunk size: the line does not end in CRLF")
+	}
+	l = l[:len(l)-2]
 	var n int64
 	digits := 0
-	for _, c := range l {
+	for i, c := range l {
 		var d byte
 		switch {
 		case '0' <= c && c <= '9':
@@ -150,13 +159,11 @@ func (b *Body) chunkSize() (int64, error) {
 			d = c - 'a' + 10
 		case 'A' <= c && c <= 'F':
 			d = c - 'A' + 10
-		case c == ';' || c == ' ' || c == '\t':
-			if digits == 0 {
+		default:
+			if digits == 0 || !chunkExtOK(l[i:]) {
 				return 0, bad("http1.codec_error", "malformed chunk size")
 			}
 			return n, nil
-		default:
-			return 0, bad("http1.codec_error", "malformed chunk size")
 		}
 		if digits++; digits > 15 {
 			return 0, bad("http1.codec_error", "chunk too large")
@@ -167,6 +174,25 @@ func (b *Body) chunkSize() (int64, error) {
 		return 0, bad("http1.codec_error", "malformed chunk size")
 	}
 	return n, nil
+}
+
+// chunkExtOK reports whether what follows a chunk size is whitespace,
+// then nothing or ";" and extensions (without control characters other
+// than HTAB).
+func chunkExtOK(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t")
+	if len(rest) == 0 {
+		return true
+	}
+	if rest[0] != ';' {
+		return false
+	}
+	for _, c := range rest {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func unexpected(err error) error {

@@ -115,7 +115,12 @@ func TestBodyChunked(t *testing.T) {
 		{name: "upper-case hex", in: "A\r\n0123456789\r\n1F\r\n" + strings.Repeat("x", 31) + "\r\n0\r\n\r\n", want: "0123456789" + strings.Repeat("x", 31), wantErr: io.EOF},
 		{name: "lower-case hex", in: "a\r\n0123456789\r\n0\r\n\r\n", want: "0123456789", wantErr: io.EOF},
 		{name: "leading zeros", in: "0005\r\nhello\r\n000\r\n\r\n", want: "hello", wantErr: io.EOF},
-		{name: "bare LF", in: "5\nhello\n0\n\n", want: "hello", wantErr: io.EOF},
+		{name: "whitespace around the size", in: "5 \r\nhello\r\n0\t;x\r\n\r\n", want: "hello", wantErr: io.EOF},
+		{name: "bare LF after the size", in: "5\nhello\r\n0\r\n\r\n", wantErr: codecErr},
+		{name: "bare LF after data", in: "5\r\nhello\n0\r\n\r\n", want: "hello", wantErr: codecErr},
+		{name: "text after the size", in: "5 x\r\nhello\r\n0\r\n\r\n", wantErr: codecErr},
+		{name: "CR in an extension", in: "5;a\rb\r\nhello\r\n0\r\n\r\n", wantErr: codecErr},
+		{name: "control character in an extension", in: "5;a\x01\r\nhello\r\n0\r\n\r\n", wantErr: codecErr},
 		{name: "CRLF in data", in: "4\r\n\r\n\r\n\r\n0\r\n\r\n", want: "\r\n\r\n", wantErr: io.EOF},
 		{
 			name:     "trailers",

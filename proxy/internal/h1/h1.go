@@ -84,6 +84,19 @@ type reader struct {
 // line returns the next line without its CRLF (or LF). The slice is valid
 // until the next read from br.
 func (r *reader) line() ([]byte, error) {
+	l, err := r.rawLine()
+	if err != nil {
+		return nil, err
+	}
+	l = l[:len(l)-1]
+	if n := len(l); n > 0 && l[n-1] == '\r' {
+		l = l[:n-1]
+	}
+	return l, nil
+}
+
+// rawLine returns the next line with its LF (and CR, if any).
+func (r *reader) rawLine() ([]byte, error) {
 	l, err := r.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], l...)
@@ -102,10 +115,6 @@ func (r *reader) line() ([]byte, error) {
 	}
 	if err != nil {
 		return nil, err
-	}
-	l = l[:len(l)-1]
-	if n := len(l); n > 0 && l[n-1] == '\r' {
-		l = l[:n-1]
 	}
 	return l, nil
 }
