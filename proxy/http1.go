@@ -38,12 +38,13 @@ type httpListener struct {
 
 	mu       sync.Mutex
 	conns    map[*http1Conn]struct{}
+	h2conns  map[net.Conn]struct{} // connections served by the HTTP/2 server
 	wg       sync.WaitGroup
 	draining atomic.Bool
 }
 
 func newHTTPListener(h *httpConnManager) *httpListener {
-	l := &httpListener{h: h, h2: &http2.Server{IdleTimeout: connIdleTimeout}, conns: map[*http1Conn]struct{}{}}
+	l := &httpListener{h: h, h2: &http2.Server{IdleTimeout: connIdleTimeout}, conns: map[*http1Conn]struct{}{}, h2conns: map[net.Conn]struct{}{}}
 	l.base = &http.Server{Handler: h, IdleTimeout: connIdleTimeout}
 	_ = http2.ConfigureServer(l.base, l.h2)
 	return l
@@ -67,9 +68,11 @@ func (l *httpListener) serve(ln net.Listener) error {
 }
 
 // shutdown stops serving: idle connections close now, busy ones after
-// their current request (which gets "connection: close"); after ctx ends,
-// every connection is closed.
-func (l *httpListener) shutdown(ctx context.Context, ln net.Listener) {
+// their current request (which gets "connection: close"; HTTP/2 ones get
+// GOAWAY); after ctx ends, every connection is closed, then abort ends the
+// requests still waiting for their upstream (it closes the upstream
+// connections).
+func (l *httpListener) shutdown(ctx context.Context, ln net.Listener, abort func()) {
 	ln.Close()
 	l.draining.Store(true)
 	_ = l.base.Shutdown(ctx) // GOAWAY on HTTP/2 connections
@@ -89,7 +92,11 @@ func (l *httpListener) shutdown(ctx context.Context, ln net.Listener) {
 		for c := range l.conns {
 			c.c.Close()
 		}
+		for c := range l.h2conns {
+			c.Close()
+		}
 		l.mu.Unlock()
+		abort()
 		<-done
 	}
 }
@@ -202,6 +209,14 @@ func (hc *http1Conn) h2c() bool {
 }
 
 func (l *httpListener) serveH2(ctx context.Context, c net.Conn) {
+	l.mu.Lock()
+	l.h2conns[c] = struct{}{}
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.h2conns, c)
+		l.mu.Unlock()
+	}()
 	l.h2.ServeConn(c, &http2.ServeConnOpts{Context: ctx, BaseConfig: l.base, Handler: l.h})
 }
 

@@ -951,26 +951,46 @@ func TestHTTP1ShutdownBeforeFirstByte(t *testing.T) {
 }
 
 // TestHTTP1ShutdownDrainTimeout: a request still waiting for its upstream
-// when the drain timeout ends does not hold Shutdown up any longer: its
-// connection is closed.
+// (route timeout 0s) when the drain timeout ends does not hold Shutdown up
+// any longer: its downstream connection closes without a response, and its
+// upstream connection closes too.
 func TestHTTP1ShutdownDrainTimeout(t *testing.T) {
-	t.Skip("known gap: after the drain timeout shutdown closes HTTP/1 sockets but still waits for exchanges blocked in cluster Send (route timeout 0s), and does not close HTTP/2 connections")
-	for _, proto := range []string{"http/1.1", "h2c"} {
+	ca := tlstest.NewCA("ca")
+	cert, key := ca.Server("127.0.0.1").WriteFiles(t.TempDir(), "server")
+	tlsSocket := `{ name: envoy.transport_sockets.tls, typed_config: {
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext,
+        common_tls_context: { tls_certificates: [{ certificate_chain: { filename: ` + cert + ` }, private_key: { filename: ` + key + ` } }] } } }`
+	for _, proto := range []string{"http/1.1", "h2c", "h2 over TLS"} {
 		t.Run(proto, func(t *testing.T) {
-			started := make(chan struct{}, 1)
+			started, upstreamGone := make(chan struct{}, 1), make(chan struct{})
 			never := startRawUpstream(t, func(_ int64, c net.Conn, br *bufio.Reader) {
 				_ = readRawHead(br)
 				started <- struct{}{}
-				_, _ = io.Copy(io.Discard, br) // never answers
+				_, _ = io.Copy(io.Discard, br) // never answers; returns when the proxy closes
+				close(upstreamGone)
 			})
-			srv := startH1ProxyWith(t, "", 200*time.Millisecond, testRoute{prefix: "/", addr: never.addr(), timeout: "0s"})
+			socket := ""
+			if proto == "h2 over TLS" {
+				socket = tlsSocket
+			}
+			srv := startH1ProxyTLS(t, "", 200*time.Millisecond, socket, testRoute{prefix: "/", addr: never.addr(), timeout: "0s"})
+			addr := srv.ListenerAddr("main").String()
 			clientDone := make(chan error, 1)
-			if proto == "h2c" {
+			if proto == "http/1.1" {
+				c := dialRaw(t, srv)
+				c.send(getReq("/stream"))
+				go func() { _, err := c.br.ReadByte(); clientDone <- err }()
+			} else {
 				// No client timeout: only the proxy may end this request.
 				ctx, cancel := context.WithCancel(context.Background())
 				t.Cleanup(cancel)
-				req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+srv.ListenerAddr("main").String()+"/stream", nil)
-				client := h2cClient(t, 0)
+				url, client := "http://"+addr+"/stream", h2cClient(t, 0)
+				if proto == "h2 over TLS" {
+					tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}
+					t.Cleanup(tr.CloseIdleConnections)
+					url, client = "https://"+addr+"/stream", &http.Client{Transport: tr}
+				}
+				req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 				go func() {
 					resp, err := client.Do(req)
 					if err == nil {
@@ -979,10 +999,6 @@ func TestHTTP1ShutdownDrainTimeout(t *testing.T) {
 					}
 					clientDone <- err
 				}()
-			} else {
-				c := dialRaw(t, srv)
-				c.send(getReq("/stream"))
-				go func() { _, err := c.br.ReadByte(); clientDone <- err }()
 			}
 			<-started
 			done := make(chan struct{})
@@ -994,6 +1010,11 @@ func TestHTTP1ShutdownDrainTimeout(t *testing.T) {
 			}
 			if err := <-clientDone; err == nil {
 				t.Error("the in-flight request got a response")
+			}
+			select {
+			case <-upstreamGone:
+			case <-time.After(ioTimeout):
+				t.Error("the upstream connection of the aborted request stayed open")
 			}
 		})
 	}

@@ -292,6 +292,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.log.Logf("main", host.LogInfo, "shutting down: draining listeners")
 	ctx, cancel := context.WithTimeout(ctx, s.opts.DrainTimeout)
 	defer cancel()
+	// When the drain time is over, the listeners close their connections,
+	// then requests still waiting for an upstream are ended: their upstream
+	// connections close.
+	abort := func() {
+		if s.clusters != nil {
+			s.clusters.Abort()
+		}
+	}
 	var wg sync.WaitGroup
 	for _, ln := range s.listeners {
 		ln := ln
@@ -302,7 +310,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if ln.http != nil {
-				ln.http.shutdown(ctx, ln.ln)
+				ln.http.shutdown(ctx, ln.ln, abort)
 			} else {
 				ln.tcp.shutdown(ctx, ln.ln)
 			}

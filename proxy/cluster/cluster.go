@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -26,6 +27,9 @@ type Cluster struct {
 	closer interface{ CloseIdleConnections() }
 
 	targets []*target // DNS clusters: one per endpoint (touched by the resolver only)
+
+	liveMu sync.Mutex
+	live   map[*trackedConn]struct{} // every open upstream connection, idle or in use
 }
 
 // host is one endpoint address. Its counters live apart so that a host

@@ -103,6 +103,14 @@ func (m *Manager) Cluster(name string) *Cluster { return m.clusters[name] }
 // Names returns the cluster names in configuration order.
 func (m *Manager) Names() []string { return append([]string(nil), m.names...) }
 
+// Abort closes every upstream connection, in use or idle: the requests in
+// flight fail. The server calls it when its drain time is over.
+func (m *Manager) Abort() {
+	for _, c := range m.clusters {
+		c.closeAll()
+	}
+}
+
 // Close stops the DNS refreshes and closes idle upstream connections.
 // Requests in flight complete; the clusters stay usable with their last
 // endpoints.

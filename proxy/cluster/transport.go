@@ -105,7 +105,28 @@ func (c *Cluster) dialHost(ctx context.Context, network, addr string, h *host) (
 		h.st.cxTotal.Add(1)
 		h.st.cxActive.Add(1)
 	}
-	return &trackedConn{Conn: conn, c: c, h: h}, nil
+	t := &trackedConn{Conn: conn, c: c, h: h}
+	c.liveMu.Lock()
+	if c.live == nil {
+		c.live = map[*trackedConn]struct{}{}
+	}
+	c.live[t] = struct{}{}
+	c.liveMu.Unlock()
+	return t, nil
+}
+
+// closeAll closes every upstream connection, idle or in use: requests
+// waiting on one fail at once.
+func (c *Cluster) closeAll() {
+	c.liveMu.Lock()
+	live := make([]*trackedConn, 0, len(c.live))
+	for t := range c.live {
+		live = append(live, t)
+	}
+	c.liveMu.Unlock()
+	for _, t := range live {
+		t.Close()
+	}
 }
 
 // trackedConn decrements the active connection gauges when closed. It keeps
@@ -119,6 +140,9 @@ type trackedConn struct {
 
 func (t *trackedConn) Close() error {
 	if t.closed.CompareAndSwap(false, true) {
+		t.c.liveMu.Lock()
+		delete(t.c.live, t)
+		t.c.liveMu.Unlock()
 		t.c.stats.cxActive.Add(-1)
 		if t.h != nil {
 			t.h.st.cxActive.Add(-1)
