@@ -12,6 +12,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	networkwasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/wasm/v3"
+	previoushostsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/proto"
@@ -37,6 +38,7 @@ const (
 	httpProtocolType  = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 	downstreamTLSType = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 	upstreamTLSType   = "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+	previousHostsType = "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
 )
 
 // Full names of the TypedStruct wrappers that are rewritten into the Any they
@@ -63,6 +65,7 @@ var types = func() *protoregistry.Types {
 		&upstreamhttpv3.HttpProtocolOptions{},
 		&tlsv3.DownstreamTlsContext{},
 		&tlsv3.UpstreamTlsContext{},
+		&previoushostsv3.PreviousHostsPredicate{},
 		// Plugin configuration values (opaque to wasmesh).
 		&wrapperspb.StringValue{},
 		&wrapperspb.BytesValue{},

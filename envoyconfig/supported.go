@@ -132,6 +132,7 @@ var table = []message{
 		ok("request_headers_to_remove", "Headers removed from requests."),
 		ok("response_headers_to_add", "Headers added to responses."),
 		ok("response_headers_to_remove", "Headers removed from responses."),
+		ok("retry_policy", "Retries of the routes that have no retry_policy."),
 	}},
 	{"envoy.config.route.v3.Route", "", []field{
 		ok("name", "Route name."),
@@ -180,8 +181,27 @@ var table = []message{
 		ok("prefix_rewrite", "Replace the matched prefix."),
 		ok("host_rewrite_literal", "Replace the Host header."),
 		ok("auto_host_rewrite", "Set Host to the upstream host name."),
-		ok("timeout", "Upstream timeout (default 15s)."),
+		ok("timeout", "Upstream timeout (default 15s), for all attempts and back-offs together."),
+		ok("retry_policy", "Retries."),
 	}},
+	{"envoy.config.route.v3.RetryPolicy", "Envoy's router retries: the request body is buffered, the response is retried only before any of it is sent downstream.", []field{
+		ok("retry_on", "Conditions, comma-separated: 5xx, gateway-error, reset, reset-before-request (a connect failure), connect-failure, retriable-4xx, refused-stream, retriable-status-codes, envoy-ratelimited, and from response headers the gRPC cancelled, deadline-exceeded, internal, resource-exhausted, unavailable; other names are ignored."),
+		ok("num_retries", "Retries after the first attempt (default 1)."),
+		ok("per_try_timeout", "Timeout of each attempt until its response headers; it counts as a reset."),
+		ok("retriable_status_codes", "Statuses retried under retriable-status-codes."),
+		ok("retry_back_off", "Fully jittered exponential back-off."),
+		ok("retry_host_predicate", "Only envoy.retry_host_predicates.previous_hosts."),
+		ok("host_selection_retry_max_attempts", "How often the load balancer picks again to avoid a previous host (default 1)."),
+	}},
+	{"envoy.config.route.v3.RetryPolicy.RetryBackOff", "", []field{
+		need("base_interval", "First back-off ceiling (25ms without retry_back_off)."),
+		ok("max_interval", "Back-off cap (default 10 times base_interval)."),
+	}},
+	{"envoy.config.route.v3.RetryPolicy.RetryHostPredicate", "", []field{
+		ok("name", "Predicate name."),
+		extension("typed_config", "Required.", previousHostsType),
+	}},
+	{previousHostsType, "Retries prefer endpoints not tried yet.", nil},
 	{"envoy.config.route.v3.WeightedCluster", "", []field{
 		ok("clusters", "Clusters and weights."),
 		ok("total_weight", "Deprecated; sum of the weights."),

@@ -58,12 +58,14 @@ type exchange struct {
 	upstream     cluster.Request
 	respStore    *host.Headers // the codec's reusable response map, or nil
 	upstreamAddr string
-	start        time.Time
-	code         int
-	details      string
-	reqBytes     int64
-	respBytes    int64
-	wroteHeaders bool
+	// perTryTimeout: the last upstream attempt passed its per_try_timeout.
+	perTryTimeout bool
+	start         time.Time
+	code          int
+	details       string
+	reqBytes      int64
+	respBytes     int64
+	wroteHeaders  bool
 }
 
 func (x *exchange) logf(component string, level host.LogLevel, format string, args ...any) {
@@ -277,17 +279,15 @@ func (x *exchange) route(body []byte) {
 	}
 	x.match.ApplyRequest(x.reqHeaders)
 	x.setForwardedProto()
-	req := &x.upstream
-	*req = cluster.Request{Headers: x.reqHeaders, Body: body, Trailers: x.reqTrailers, AutoHostRewrite: x.match.AutoHostRewrite()}
+	var deadline time.Time
 	if x.match.Timeout > 0 {
-		req.Deadline = time.Now().Add(x.match.Timeout)
+		deadline = time.Now().Add(x.match.Timeout)
 	}
 	x.respHeaders = x.respStore
 	if x.respHeaders == nil {
 		x.respHeaders = &host.Headers{}
 	}
-	resp, eos, err := c.Send(x.ctx, req, x.respHeaders)
-	x.upstreamAddr = req.Picked.Address
+	resp, eos, err := x.send(c, body, deadline)
 	if err != nil {
 		x.respHeaders = nil
 		x.upstreamFailed(err)
@@ -296,6 +296,112 @@ func (x *exchange) route(body []byte) {
 	defer resp.Close()
 	x.match.ApplyResponse(x.respHeaders)
 	x.encode(resp, eos)
+}
+
+// send sends the request upstream, and again as the route's retry policy
+// says (Envoy's router): after a failure or a response it retries, while
+// retries are left, after a jittered back-off, within the route timeout.
+// The last attempt's response or failure is the result.
+func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cluster.Body, bool, error) {
+	p := x.match.Retry
+	req := &x.upstream
+	var tried []string
+	for n := 0; ; n++ {
+		*req = cluster.Request{Headers: x.reqHeaders, Body: body, Trailers: x.reqTrailers,
+			AutoHostRewrite: x.match.AutoHostRewrite(), Deadline: deadline}
+		if p != nil && p.PerTryTimeout > 0 {
+			req.HeadersDeadline = time.Now().Add(p.PerTryTimeout)
+		}
+		if p != nil && p.OtherHosts {
+			req.Avoid, req.Reselect = tried, p.Reselections
+		}
+		x.respHeaders.Reset()
+		resp, eos, err := c.Send(x.ctx, req, x.respHeaders)
+		x.upstreamAddr = req.Picked.Address
+		if p == nil {
+			return resp, eos, err
+		}
+		var again bool
+		if err != nil {
+			again = x.retriableFailure(p, c, err, deadline)
+		} else {
+			_, overloaded := x.respHeaders.GetBytes("x-envoy-overloaded")
+			_, rateLimited := x.respHeaders.GetBytes("x-envoy-ratelimited")
+			again = p.RetryResponse(statusOf(x.respHeaders), grpcStatusOf(x.respHeaders), overloaded, rateLimited)
+		}
+		switch {
+		case !again:
+			if n > 0 && err == nil {
+				c.CountRetry(cluster.RetrySucceeded)
+			}
+			return resp, eos, err
+		case n >= p.NumRetries:
+			c.CountRetry(cluster.RetryLimitExceeded)
+			return resp, eos, err
+		}
+		if err == nil {
+			resp.Close()
+		}
+		wait := p.Backoff(n + 1)
+		if !deadline.IsZero() && time.Until(deadline) < wait {
+			wait = time.Until(deadline) // the route timeout ends during the back-off
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-x.ctx.Done():
+			t.Stop()
+			return nil, false, &cluster.Error{Kind: cluster.Reset, Reason: "local reset", Cluster: x.match.Cluster, Err: x.ctx.Err()}
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return nil, false, &cluster.Error{Kind: cluster.Timeout, Cluster: x.match.Cluster, Err: errors.New("route timeout during a retry back-off")}
+		}
+		tried = append(tried, req.Picked.Address)
+		c.CountRetry(cluster.RetrySent)
+	}
+}
+
+// retriableFailure reports whether an attempt's failure is retried under
+// p. A per-try timeout is noted for the reply's details; the route timeout
+// and a client that went away are never retried.
+func (x *exchange) retriableFailure(p *route.RetryPolicy, c *cluster.Cluster, err error, deadline time.Time) bool {
+	var ce *cluster.Error
+	if !errors.As(err, &ce) || x.ctx.Err() != nil {
+		return false
+	}
+	x.perTryTimeout = false
+	switch ce.Kind {
+	case cluster.ConnectFailure:
+		return p.RetryFailure(route.ConnectFailure)
+	case cluster.Reset:
+		if ce.Reason == "remote refused stream reset" {
+			return p.RetryFailure(route.RefusedStream)
+		}
+		return p.RetryFailure(route.Reset)
+	case cluster.Timeout:
+		if p.PerTryTimeout <= 0 || !deadline.IsZero() && !time.Now().Before(deadline) {
+			return false
+		}
+		x.perTryTimeout = true
+		c.CountRetry(cluster.PerTryTimedOut)
+		return p.RetryFailure(route.PerTryTimeout)
+	}
+	return false
+}
+
+// statusOf returns a response's status code, 0 if it has none.
+func statusOf(h *host.Headers) int {
+	v, _ := h.GetBytes(":status")
+	return max(atoi(v), 0)
+}
+
+// grpcStatusOf returns a response's grpc-status header, -1 if it has none.
+func grpcStatusOf(h *host.Headers) int {
+	v, ok := h.GetBytes("grpc-status")
+	if !ok {
+		return -1
+	}
+	return atoi(v)
 }
 
 // setForwardedProto sets x-forwarded-proto to the downstream scheme, as
@@ -313,7 +419,11 @@ func (x *exchange) upstreamFailed(err error) {
 	var ce *cluster.Error
 	switch {
 	case errors.As(err, &ce) && ce.Kind == cluster.Timeout:
-		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 504, Body: []byte("upstream request timeout"), Details: "upstream_response_timeout"})
+		details := "upstream_response_timeout"
+		if x.perTryTimeout {
+			details = "upstream_per_try_timeout"
+		}
+		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 504, Body: []byte("upstream request timeout"), Details: details})
 	case errors.As(err, &ce) && ce.Kind == cluster.NoHealthyUpstream:
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Body: []byte("no healthy upstream"), Details: "no_healthy_upstream"})
 	default:

@@ -52,7 +52,29 @@ type clusterStats struct {
 	rqTotal, rqActive, rqTimeout, rqRxReset, rqTxReset                atomic.Int64
 	rqClass                                                           [6]atomic.Int64 // by status/100
 	updateAttempt, updateSuccess, updateFailure                       atomic.Int64
+	retry                                                             [retryEvents]atomic.Int64 // by RetryEvent
 }
+
+// RetryEvent is a retry statistic the router counts on the cluster.
+type RetryEvent int
+
+const (
+	// RetrySent: a request was sent again (upstream_rq_retry).
+	RetrySent RetryEvent = iota
+	// RetrySucceeded: a retry got a response that is not retried
+	// (upstream_rq_retry_success).
+	RetrySucceeded
+	// RetryLimitExceeded: a retriable failure with no retry left
+	// (upstream_rq_retry_limit_exceeded).
+	RetryLimitExceeded
+	// PerTryTimedOut: an attempt passed its per_try_timeout
+	// (upstream_rq_per_try_timeout).
+	PerTryTimedOut
+	retryEvents
+)
+
+// CountRetry counts a retry event.
+func (c *Cluster) CountRetry(e RetryEvent) { c.stats.retry[e].Add(1) }
 
 func newCluster(s *spec, opts Options) *Cluster {
 	c := &Cluster{spec: s, logf: opts.Logf, lookup: opts.lookup}
@@ -158,6 +180,10 @@ type Stats struct {
 	// UpstreamRqRxReset: requests reset by the upstream (or its
 	// connection); UpstreamRqTxReset: requests abandoned by the caller.
 	UpstreamRqRxReset, UpstreamRqTxReset int64
+	// UpstreamRqRetry, UpstreamRqRetrySuccess,
+	// UpstreamRqRetryLimitExceeded and UpstreamRqPerTryTimeout count the
+	// router's retries (RetryEvent).
+	UpstreamRqRetry, UpstreamRqRetrySuccess, UpstreamRqRetryLimitExceeded, UpstreamRqPerTryTimeout int64
 	// MembershipTotal: endpoints. MembershipHealthy: healthy endpoints (all
 	// of them, without health checking).
 	MembershipTotal, MembershipHealthy int64
@@ -170,26 +196,30 @@ func (c *Cluster) Stats() Stats {
 	st := &c.stats
 	n := int64(len(c.hosts.Load().hosts))
 	return Stats{
-		UpstreamCxTotal:          st.cxTotal.Load(),
-		UpstreamCxActive:         st.cxActive.Load(),
-		UpstreamCxConnectFail:    st.cxConnectFail.Load(),
-		UpstreamCxConnectTimeout: st.cxConnectTimeout.Load(),
-		UpstreamCxNoneHealthy:    st.cxNoneHealthy.Load(),
-		UpstreamRqTotal:          st.rqTotal.Load(),
-		UpstreamRqActive:         st.rqActive.Load(),
-		UpstreamRq1xx:            st.rqClass[1].Load(),
-		UpstreamRq2xx:            st.rqClass[2].Load(),
-		UpstreamRq3xx:            st.rqClass[3].Load(),
-		UpstreamRq4xx:            st.rqClass[4].Load(),
-		UpstreamRq5xx:            st.rqClass[5].Load(),
-		UpstreamRqTimeout:        st.rqTimeout.Load(),
-		UpstreamRqRxReset:        st.rqRxReset.Load(),
-		UpstreamRqTxReset:        st.rqTxReset.Load(),
-		MembershipTotal:          n,
-		MembershipHealthy:        n,
-		UpdateAttempt:            st.updateAttempt.Load(),
-		UpdateSuccess:            st.updateSuccess.Load(),
-		UpdateFailure:            st.updateFailure.Load(),
+		UpstreamCxTotal:              st.cxTotal.Load(),
+		UpstreamCxActive:             st.cxActive.Load(),
+		UpstreamCxConnectFail:        st.cxConnectFail.Load(),
+		UpstreamCxConnectTimeout:     st.cxConnectTimeout.Load(),
+		UpstreamCxNoneHealthy:        st.cxNoneHealthy.Load(),
+		UpstreamRqTotal:              st.rqTotal.Load(),
+		UpstreamRqActive:             st.rqActive.Load(),
+		UpstreamRq1xx:                st.rqClass[1].Load(),
+		UpstreamRq2xx:                st.rqClass[2].Load(),
+		UpstreamRq3xx:                st.rqClass[3].Load(),
+		UpstreamRq4xx:                st.rqClass[4].Load(),
+		UpstreamRq5xx:                st.rqClass[5].Load(),
+		UpstreamRqTimeout:            st.rqTimeout.Load(),
+		UpstreamRqRxReset:            st.rqRxReset.Load(),
+		UpstreamRqTxReset:            st.rqTxReset.Load(),
+		UpstreamRqRetry:              st.retry[RetrySent].Load(),
+		UpstreamRqRetrySuccess:       st.retry[RetrySucceeded].Load(),
+		UpstreamRqRetryLimitExceeded: st.retry[RetryLimitExceeded].Load(),
+		UpstreamRqPerTryTimeout:      st.retry[PerTryTimedOut].Load(),
+		MembershipTotal:              n,
+		MembershipHealthy:            n,
+		UpdateAttempt:                st.updateAttempt.Load(),
+		UpdateSuccess:                st.updateSuccess.Load(),
+		UpdateFailure:                st.updateFailure.Load(),
 	}
 }
 
@@ -198,22 +228,26 @@ func (c *Cluster) Stats() Stats {
 // be prefixed with "cluster.<name>.".
 func (s Stats) Counters() map[string]uint64 {
 	return map[string]uint64{
-		"upstream_cx_total":           uint64(s.UpstreamCxTotal),
-		"upstream_cx_connect_fail":    uint64(s.UpstreamCxConnectFail),
-		"upstream_cx_connect_timeout": uint64(s.UpstreamCxConnectTimeout),
-		"upstream_cx_none_healthy":    uint64(s.UpstreamCxNoneHealthy),
-		"upstream_rq_total":           uint64(s.UpstreamRqTotal),
-		"upstream_rq_1xx":             uint64(s.UpstreamRq1xx),
-		"upstream_rq_2xx":             uint64(s.UpstreamRq2xx),
-		"upstream_rq_3xx":             uint64(s.UpstreamRq3xx),
-		"upstream_rq_4xx":             uint64(s.UpstreamRq4xx),
-		"upstream_rq_5xx":             uint64(s.UpstreamRq5xx),
-		"upstream_rq_timeout":         uint64(s.UpstreamRqTimeout),
-		"upstream_rq_rx_reset":        uint64(s.UpstreamRqRxReset),
-		"upstream_rq_tx_reset":        uint64(s.UpstreamRqTxReset),
-		"update_attempt":              uint64(s.UpdateAttempt),
-		"update_success":              uint64(s.UpdateSuccess),
-		"update_failure":              uint64(s.UpdateFailure),
+		"upstream_cx_total":                uint64(s.UpstreamCxTotal),
+		"upstream_cx_connect_fail":         uint64(s.UpstreamCxConnectFail),
+		"upstream_cx_connect_timeout":      uint64(s.UpstreamCxConnectTimeout),
+		"upstream_cx_none_healthy":         uint64(s.UpstreamCxNoneHealthy),
+		"upstream_rq_total":                uint64(s.UpstreamRqTotal),
+		"upstream_rq_1xx":                  uint64(s.UpstreamRq1xx),
+		"upstream_rq_2xx":                  uint64(s.UpstreamRq2xx),
+		"upstream_rq_3xx":                  uint64(s.UpstreamRq3xx),
+		"upstream_rq_4xx":                  uint64(s.UpstreamRq4xx),
+		"upstream_rq_5xx":                  uint64(s.UpstreamRq5xx),
+		"upstream_rq_timeout":              uint64(s.UpstreamRqTimeout),
+		"upstream_rq_rx_reset":             uint64(s.UpstreamRqRxReset),
+		"upstream_rq_tx_reset":             uint64(s.UpstreamRqTxReset),
+		"upstream_rq_retry":                uint64(s.UpstreamRqRetry),
+		"upstream_rq_retry_success":        uint64(s.UpstreamRqRetrySuccess),
+		"upstream_rq_retry_limit_exceeded": uint64(s.UpstreamRqRetryLimitExceeded),
+		"upstream_rq_per_try_timeout":      uint64(s.UpstreamRqPerTryTimeout),
+		"update_attempt":                   uint64(s.UpdateAttempt),
+		"update_success":                   uint64(s.UpdateSuccess),
+		"update_failure":                   uint64(s.UpdateFailure),
 	}
 }
 

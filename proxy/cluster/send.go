@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,15 @@ type Request struct {
 	// read: past it, Send fails or the body read fails, with Kind Timeout
 	// (Envoy's route timeout).
 	Deadline time.Time
+	// HeadersDeadline, if not zero and before Deadline, bounds the exchange
+	// until the response head is read (a retry policy's per_try_timeout):
+	// past it, Send fails with Kind Timeout.
+	HeadersDeadline time.Time
+	// Avoid lists endpoints ("ip:port") to stay away from (a retry's
+	// previous hosts): the load balancer picks again, at most Reselect
+	// times, while it picks one of them.
+	Avoid    []string
+	Reselect int
 	// AutoHostRewrite sets :authority to the picked endpoint's hostname,
 	// when it has one (Envoy's auto_host_rewrite).
 	AutoHostRewrite bool
@@ -60,6 +70,9 @@ type Body interface {
 // golang.org/x/net/http2.
 func (c *Cluster) Send(ctx context.Context, req *Request, resp *wasmhost.Headers) (body Body, eos bool, err error) {
 	h := c.pick()
+	for i := 0; h != nil && i < req.Reselect && slices.Contains(req.Avoid, h.addr); i++ {
+		h = c.pick()
+	}
 	if h == nil {
 		c.stats.cxNoneHealthy.Add(1)
 		return nil, false, &Error{Kind: NoHealthyUpstream, Cluster: c.spec.name, Err: errors.New("no healthy upstream")}
@@ -81,7 +94,7 @@ func (c *Cluster) Send(ctx context.Context, req *Request, resp *wasmhost.Headers
 		c.stats.rqActive.Add(-1)
 		h.st.rqActive.Add(-1)
 		h.st.rqError.Add(1)
-		if ctx.Err() == nil && !req.Deadline.IsZero() && !time.Now().Before(req.Deadline) {
+		if first := req.headDeadline(); ctx.Err() == nil && !first.IsZero() && !time.Now().Before(first) {
 			err = errTimeout{err}
 		}
 		return nil, false, c.failure(ctx, h, err, true)
@@ -97,6 +110,15 @@ func (c *Cluster) Send(ctx context.Context, req *Request, resp *wasmhost.Headers
 		h.st.rqSuccess.Add(1)
 	}
 	return body, eos, nil
+}
+
+// headDeadline is the deadline until the response head is read: the
+// earlier of HeadersDeadline and Deadline.
+func (req *Request) headDeadline() time.Time {
+	if hd := req.HeadersDeadline; !hd.IsZero() && (req.Deadline.IsZero() || hd.Before(req.Deadline)) {
+		return hd
+	}
+	return req.Deadline
 }
 
 // errTimeout marks a failure past the request's deadline.
@@ -187,11 +209,12 @@ var aLongTimeAgo = time.Unix(1, 0)
 func (c *Cluster) sendHTTP1(ctx context.Context, h *host, req *Request, resp *wasmhost.Headers) (Body, bool, error) {
 	method, _ := req.Headers.GetBytes(":method")
 	isHead := string(method) == "HEAD"
+	first := req.headDeadline()
 	for attempt := 0; ; attempt++ {
 		hc := h.pool.get()
 		reused := hc != nil
 		if !reused {
-			conn, err := c.dialPooled(ctx, h, req.Deadline)
+			conn, err := c.dialPooled(ctx, h, first)
 			if err != nil {
 				return nil, false, err
 			}
@@ -200,9 +223,9 @@ func (c *Cluster) sendHTTP1(ctx context.Context, h *host, req *Request, resp *wa
 		}
 		b := &hc.body
 		b.close, b.finished, b.deadline, b.stop, b.until = false, false, false, nil, req.Deadline
-		if !req.Deadline.IsZero() {
+		if !first.IsZero() {
 			b.deadline = true
-			_ = hc.conn.SetDeadline(req.Deadline)
+			_ = hc.conn.SetDeadline(first)
 		}
 		if ctx.Done() != nil {
 			conn := hc.conn
@@ -222,6 +245,10 @@ func (c *Cluster) sendHTTP1(ctx context.Context, h *host, req *Request, resp *wa
 				}
 				b.b.Reset(hc.br, hd)
 				b.close = hd.Close
+				if !first.Equal(req.Deadline) { // the head is in: the body has the route's deadline
+					_ = hc.conn.SetDeadline(req.Deadline)
+					b.deadline = !req.Deadline.IsZero()
+				}
 				if hd.Framing == h1.NoBody {
 					b.b.Reset(hc.br, hd)
 					b.finish()
@@ -356,12 +383,24 @@ func (c *Cluster) sendHTTP2(ctx context.Context, h *host, req *Request, resp *wa
 	if !req.Deadline.IsZero() {
 		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
 	}
+	var perTry *time.Timer
+	if first := req.headDeadline(); !first.Equal(req.Deadline) {
+		// Until the response head: the attempt's own, earlier deadline.
+		var cancelTry context.CancelFunc
+		ctx, cancelTry = context.WithCancel(ctx)
+		perTry = time.AfterFunc(time.Until(first), cancelTry)
+		route := cancel
+		cancel = func() { perTry.Stop(); cancelTry(); route() }
+	}
 	hr, err := NewHTTPRequest(ctx, req)
 	if err != nil {
 		cancel()
 		return nil, false, err
 	}
 	body, eos, err := c.roundTripHTTP2(ctx, h, hr, resp)
+	if perTry != nil {
+		perTry.Stop()
+	}
 	if err != nil {
 		cancel()
 		return nil, false, err

@@ -389,6 +389,52 @@ func testSendTimeout(t *testing.T, proto string) {
 	}
 }
 
+// TestSendHeadersDeadline: HeadersDeadline (a retry policy's per-try
+// timeout) bounds the wait for the response head only: a head later than
+// it fails with Kind Timeout, a body slower than it but within Deadline is
+// read whole.
+func TestSendHeadersDeadline(t *testing.T) {
+	for _, proto := range []string{"h1", "h2"} {
+		t.Run(proto, func(t *testing.T) {
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			cl := protoCluster(t, proto, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/slow-head":
+					select {
+					case <-r.Context().Done():
+					case <-release:
+					}
+				case "/slow-body":
+					_, _ = io.WriteString(w, "head now, ")
+					w.(http.Flusher).Flush()
+					time.Sleep(300 * time.Millisecond)
+					_, _ = io.WriteString(w, "body later")
+				}
+			}))
+			req := newSendRequest("GET", "/slow-head", "a")
+			req.Deadline, req.HeadersDeadline = time.Now().Add(10*time.Second), time.Now().Add(100*time.Millisecond)
+			start := time.Now()
+			if ce := sendErr(t, context.Background(), cl, req); ce.Kind != Timeout {
+				t.Errorf("a head later than HeadersDeadline: got %v, want a timeout", ce)
+			}
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("the head wait took %v: HeadersDeadline was not applied", took)
+			}
+			req = newSendRequest("GET", "/slow-body", "a")
+			req.Deadline, req.HeadersDeadline = time.Now().Add(10*time.Second), time.Now().Add(150*time.Millisecond)
+			body, _, err := cl.Send(context.Background(), req, &wasmhost.Headers{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer body.Close()
+			if got, err := io.ReadAll(body); string(got) != "head now, body later" || err != nil {
+				t.Errorf("body read past HeadersDeadline: %q, %v", got, err)
+			}
+		})
+	}
+}
+
 func TestSendContextCanceled(t *testing.T) {
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})

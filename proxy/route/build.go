@@ -54,9 +54,13 @@ func (b *builder) virtualHost(vhc *routev3.VirtualHost) (*virtualHost, error) {
 	if err != nil {
 		return nil, err
 	}
+	vhRetry, err := buildRetry(vhc.GetRetryPolicy())
+	if err != nil {
+		return nil, fmt.Errorf("retry_policy.%w", err)
+	}
 	vh := &virtualHost{name: vhc.GetName()}
 	for i, rc := range vhc.GetRoutes() {
-		r, err := b.route(vhc.GetName(), vl, rc)
+		r, err := b.route(vhc.GetName(), vl, vhRetry, rc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", named("routes", i, rc.GetName()), err)
 		}
@@ -65,7 +69,7 @@ func (b *builder) virtualHost(vhc *routev3.VirtualHost) (*virtualHost, error) {
 	return vh, nil
 }
 
-func (b *builder) route(vhName string, vl level, rc *routev3.Route) (*routeEntry, error) {
+func (b *builder) route(vhName string, vl level, vhRetry *RetryPolicy, rc *routev3.Route) (*routeEntry, error) {
 	r := &routeEntry{}
 	if err := r.buildMatch(rc.GetMatch()); err != nil {
 		return nil, err
@@ -94,6 +98,7 @@ func (b *builder) route(vhName string, vl level, rc *routev3.Route) (*routeEntry
 
 	switch act := rc.GetAction().(type) {
 	case *routev3.Route_Route:
+		base.Retry = vhRetry
 		return r, b.routeAction(r, a, base, act.Route)
 	case *routev3.Route_DirectResponse:
 		d, err := b.directResponse(act.DirectResponse)
@@ -118,6 +123,13 @@ func (b *builder) routeAction(r *routeEntry, a *action, base Match, ra *routev3.
 	base.Timeout = defaultTimeout
 	if t := ra.GetTimeout(); t != nil {
 		base.Timeout = t.AsDuration()
+	}
+	if rp := ra.GetRetryPolicy(); rp != nil {
+		retry, err := buildRetry(rp)
+		if err != nil {
+			return fmt.Errorf("route.retry_policy.%w", err)
+		}
+		base.Retry = retry
 	}
 	a.rewrite.prefix = ra.GetPrefixRewrite()
 	a.rewrite.enabled = ra.GetPrefixRewrite() != ""

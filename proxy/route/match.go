@@ -196,6 +196,9 @@ type Match struct {
 	// Timeout is the route timeout: 15s when RouteAction.timeout is unset,
 	// 0 when it is explicitly 0 (disabled) or the route is a direct response.
 	Timeout time.Duration
+	// Retry is the retry policy (the route's, else its virtual host's);
+	// nil for none.
+	Retry *RetryPolicy
 
 	a  *action
 	cw *clusterWeight
