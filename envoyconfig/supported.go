@@ -239,7 +239,12 @@ var table = []message{
 		enum("failure_policy", "What happens when the plugin fails.", "FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"),
 		ok("reload_config", "Backoff of FAIL_RELOAD."),
 		ok("allow_on_headers_stop_iteration", "Keep a header Pause as StopIteration instead of StopAllIterationAndWatermark."),
+		ok("capability_restriction_config", "Which ABI and WASI functions the plugin's VM may use; plugins with different lists get different VMs."),
 	}},
+	{"envoy.extensions.wasm.v3.CapabilityRestrictionConfig", "", []field{
+		ok("allowed_capabilities", "Function names (proxy_log, proxy_on_request_headers, fd_write, ...); empty allows all. A proxy_* host function not listed returns INTERNAL_FAILURE and logs \"Attempted call to restricted proxy-wasm capability\", a WASI one ENOTCAPABLE (76), and a proxy_on_* callback not listed is not called."),
+	}},
+	{"envoy.extensions.wasm.v3.SanitizationConfig", "Unimplemented in Envoy too: accepted only when empty.", nil},
 	{"envoy.extensions.wasm.v3.ReloadConfig", "", []field{
 		ok("backoff", "Reload backoff (default base interval 1s)."),
 	}},

@@ -66,9 +66,10 @@ type Runtime struct {
 	metrics *Metrics
 	foreign map[string]ForeignFunction
 
-	mu       sync.Mutex
-	vms      map[*VM]struct{}
-	vmIDRefs map[string]int
+	mu         sync.Mutex
+	vms        map[*VM]struct{}
+	restricted map[string]*restricted // host modules by capability allow-list, see capability.go
+	vmIDRefs   map[string]int
 
 	deadlines  bool         // CallTimeout > 0: modules are instrumented (interrupt.go)
 	epoch      atomic.Int64 // watchdog ticks since start, see watchdog

@@ -24,6 +24,13 @@ type VMConfig struct {
 	Configuration []byte
 	// Env holds the environment variables WASI environ_get returns.
 	Env map[string]string
+	// AllowedCapabilities, if not empty, are the only ABI and WASI
+	// functions the VM may use (Envoy's capability_restriction_config):
+	// a proxy_* host function not listed logs "Attempted call to restricted
+	// proxy-wasm capability: NAME" and returns INTERNAL_FAILURE, a WASI one
+	// returns ENOTCAPABLE (76) and proc_exit does nothing, and a proxy_on_*
+	// callback not listed is never called.
+	AllowedCapabilities []string
 }
 
 // ErrVMFailed is matched (errors.Is) by every error caused by a failed VM.
@@ -141,13 +148,22 @@ func (r *Runtime) NewVM(ctx context.Context, m *Module, cfg VMConfig) (*VM, erro
 	// interrupt flag (interrupt.go), and no Done channel keeps wazero from
 	// watching it on every call.
 	vm.ctx = context.WithValue(context.WithoutCancel(ctx), vmKey{}, vm)
+	instCtx := vm.ctx
+	allowed := capabilities(cfg.AllowedCapabilities)
+	if allowed != nil {
+		rs, err := r.restrictedModules(ctx, allowed)
+		if err != nil {
+			return nil, err
+		}
+		instCtx = withRestriction(vm.ctx, rs)
+	}
 	r.addVM(vm)
 
 	vm.mu.Lock()
 	vm.current = &vm.vmCtx
 	vm.starting = true
 	vm.callEpoch.Store(r.epoch.Load())
-	inst, err := r.wz.InstantiateModule(vm.ctx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	inst, err := r.wz.InstantiateModule(instCtx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	vm.callEpoch.Store(0)
 	if err != nil {
 		vm.starting = false
@@ -161,7 +177,9 @@ func (r *Runtime) NewVM(ctx context.Context, m *Module, cfg VMConfig) (*VM, erro
 	}
 	vm.inst = inst
 	for i, name := range callbackNames {
-		vm.fns[i] = inst.ExportedFunction(name)
+		if allowed == nil || allowed[name] {
+			vm.fns[i] = inst.ExportedFunction(name)
+		}
 	}
 	vm.alloc = inst.ExportedFunction(m.allocator)
 	for _, name := range m.entry {

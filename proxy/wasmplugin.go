@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,9 +144,10 @@ type wasmLoader struct {
 
 // vmSpec is what identifies a VM besides its code.
 type vmSpec struct {
-	id  string
-	cfg []byte
-	env map[string]string
+	id   string
+	cfg  []byte
+	env  map[string]string
+	caps []string // capability_restriction_config.allowed_capabilities, sorted; empty: all
 }
 
 // load creates (and starts, on every worker) the plugin of a PluginConfig.
@@ -190,6 +192,12 @@ func (l *wasmLoader) load(path string, pc *wasmv3.PluginConfig) (*wasmPlugin, er
 	}
 	istio := stripIstioEnv(env) // the agent's, never the guest's
 	spec := vmSpec{id: vmc.GetVmId(), cfg: vmCfg, env: env}
+	// A plugin's capability restriction applies to its VM: plugins with
+	// different ones do not share a VM.
+	for c := range pc.GetCapabilityRestrictionConfig().GetAllowedCapabilities() {
+		spec.caps = append(spec.caps, c)
+	}
+	slices.Sort(spec.caps)
 	if remote := vmc.GetCode().GetRemote(); remote != nil {
 		l.plugins = append(l.plugins, p)
 		l.loadRemote(path, p, remote, spec, istio, vmc.GetNackOnCodeCacheMiss())
@@ -231,10 +239,10 @@ func (l *wasmLoader) start(ctx context.Context, path string, p *wasmPlugin, code
 		l.modules[sum] = mod
 	}
 	p.setStatus(stateCompiled, nil)
-	key := spec.id + "||" + string(spec.cfg) + "||" + digest + "||" + fmt.Sprint(sortedEnv(spec.env))
+	key := spec.id + "||" + string(spec.cfg) + "||" + digest + "||" + fmt.Sprint(sortedEnv(spec.env)) + "||" + strings.Join(spec.caps, ",")
 	set := l.sets[key]
 	if set == nil {
-		set = &vmSet{rt: l.rt, mod: mod, cfg: host.VMConfig{ID: spec.id, Configuration: spec.cfg, Env: spec.env},
+		set = &vmSet{rt: l.rt, mod: mod, cfg: host.VMConfig{ID: spec.id, Configuration: spec.cfg, Env: spec.env, AllowedCapabilities: spec.caps},
 			vms: make([]*host.VM, l.workers), roots: make([][]*host.Root, l.workers)}
 		l.sets[key] = set
 	}
