@@ -85,6 +85,11 @@ var table = []message{
 		ok("request_timeout", "Timeout to receive the whole request."),
 		ok("common_http_protocol_options", "Connection options."),
 		ok("server_name", "Value of the server response header."),
+		ok("upgrade_configs", "Protocol upgrades (websocket, ...) allowed on HTTP/1.1: the request and 101 response go through the filters' header callbacks, then the bytes are relayed both ways untouched (Envoy also passes them through the body callbacks); HTTP/1.1 upstreams only."),
+	}},
+	{hcmType + ".UpgradeConfig", "", []field{
+		ok("upgrade_type", "Upgrade type (websocket, ...), case-insensitive."),
+		ok("enabled", "Whether the upgrade is allowed (default true); routes may override it."),
 	}},
 	{"envoy.config.core.v3.HttpProtocolOptions", "", []field{
 		ok("idle_timeout", "Idle timeout of a connection."),
@@ -183,6 +188,11 @@ var table = []message{
 		ok("auto_host_rewrite", "Set Host to the upstream host name."),
 		ok("timeout", "Upstream timeout (default 15s), for all attempts and back-offs together."),
 		ok("retry_policy", "Retries."),
+		ok("upgrade_configs", "Per-route protocol upgrades: enable or disable an upgrade type, over the connection manager's."),
+	}},
+	{"envoy.config.route.v3.RouteAction.UpgradeConfig", "", []field{
+		ok("upgrade_type", "Upgrade type (websocket, ...), case-insensitive."),
+		ok("enabled", "Whether the upgrade is allowed on this route (default true)."),
 	}},
 	{"envoy.config.route.v3.RetryPolicy", "Envoy's router retries: the request body is buffered, the response is retried only before any of it is sent downstream.", []field{
 		ok("retry_on", "Conditions, comma-separated: 5xx, gateway-error, reset, reset-before-request (a connect failure), connect-failure, retriable-4xx, refused-stream, retriable-status-codes, envoy-ratelimited, and from response headers the gRPC cancelled, deadline-exceeded, internal, resource-exhausted, unavailable; other names are ignored."),

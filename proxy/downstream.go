@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"bufio"
 	"crypto/tls"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -32,6 +34,9 @@ type downstream interface {
 	flush()
 	// end completes the response, with trailers (may be nil).
 	end(trailers *host.Headers)
+	// hijack hands over the connection after a 101 response to an upgrade:
+	// its reader holds what was read ahead. HTTP/2 streams return nil.
+	hijack() (net.Conn, *bufio.Reader)
 }
 
 // stdDownstream is a request served by net/http.
@@ -78,6 +83,8 @@ func (d *stdDownstream) writeHead(status int, h *host.Headers, length int64) {
 }
 
 func (d *stdDownstream) write(p []byte) { d.w.Write(p) }
+
+func (d *stdDownstream) hijack() (net.Conn, *bufio.Reader) { return nil, nil }
 
 func (d *stdDownstream) flush() {
 	if f, ok := d.w.(http.Flusher); ok {

@@ -75,9 +75,9 @@ func (x *exchange) logf(component string, level host.LogLevel, format string, ar
 // run drives the exchange to its end; the codec has set reqHeaders and
 // reqEOS.
 func (x *exchange) run() {
-	if x.upgrade {
-		// No upgrade_configs are supported: Envoy refuses the upgrade
-		// before any filter sees the request.
+	if x.upgrade && !x.hcm.upgradeAllowed(x.reqHeaders) {
+		// Envoy refuses an upgrade no upgrade_configs allow before any
+		// filter sees the request.
 		x.localReply(0, &host.LocalResponse{StatusCode: 403, Details: "upgrade_failed"})
 		return
 	}
@@ -295,7 +295,35 @@ func (x *exchange) route(body []byte) {
 	}
 	defer resp.Close()
 	x.match.ApplyResponse(x.respHeaders)
+	if t, ok := resp.(cluster.Tunnel); ok {
+		x.encode(nil, true) // the filters see the 101's headers, then it is sent
+		if x.code == 101 {
+			x.relay(t)
+		}
+		return
+	}
 	x.encode(resp, eos)
+}
+
+// relay copies bytes both ways between the downstream connection and an
+// upgraded upstream connection until either side closes, then closes both.
+// The bytes do not go through the filters' body callbacks.
+func (x *exchange) relay(t cluster.Tunnel) {
+	x.down.flush()
+	conn, br := x.down.hijack()
+	if conn == nil {
+		return
+	}
+	up := make(chan int64)
+	go func() {
+		n, _ := io.Copy(t, br) // what the codec read ahead first
+		t.Close()
+		up <- n
+	}()
+	n, _ := io.Copy(conn, t)
+	conn.Close()
+	x.respBytes += n
+	x.reqBytes += <-up
 }
 
 // send sends the request upstream, and again as the route's retry policy
@@ -304,11 +332,14 @@ func (x *exchange) route(body []byte) {
 // The last attempt's response or failure is the result.
 func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cluster.Body, bool, error) {
 	p := x.match.Retry
+	if x.upgrade {
+		p = nil // an upgrade is sent once
+	}
 	req := &x.upstream
 	var tried []string
 	for n := 0; ; n++ {
 		*req = cluster.Request{Headers: x.reqHeaders, Body: body, Trailers: x.reqTrailers,
-			AutoHostRewrite: x.match.AutoHostRewrite(), Deadline: deadline}
+			AutoHostRewrite: x.match.AutoHostRewrite(), Deadline: deadline, Upgrade: x.upgrade}
 		if p != nil && p.PerTryTimeout > 0 {
 			req.HeadersDeadline = time.Now().Add(p.PerTryTimeout)
 		}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 
 	"github.com/wasmesh/wasmesh/envoyconfig"
+	"github.com/wasmesh/wasmesh/host"
 	"github.com/wasmesh/wasmesh/proxy/route"
 )
 
@@ -25,6 +27,7 @@ type httpConnManager struct {
 	serverName string
 	accessLogs []*accessLog
 	genReqID   bool
+	upgrades   map[string]bool // upgrade_configs: upgrade type (lower case) to enabled
 	// upstream ends the filter chain: the router, or the wrapped handler
 	// of a Middleware.
 	upstream func(x *exchange, body []byte)
@@ -49,6 +52,12 @@ func (s *Server) newHCM(path string, cfg *hcmv3.HttpConnectionManager, l *loader
 		h.serverName = n
 	}
 	h.genReqID = cfg.GetGenerateRequestId() == nil || cfg.GetGenerateRequestId().GetValue()
+	for _, u := range cfg.GetUpgradeConfigs() {
+		if h.upgrades == nil {
+			h.upgrades = map[string]bool{}
+		}
+		h.upgrades[strings.ToLower(u.GetUpgradeType())] = u.GetEnabled() == nil || u.GetEnabled().GetValue()
+	}
 	if err := s.checkRouteClusters(path+".route_config", cfg); err != nil {
 		return nil, err
 	}
@@ -165,6 +174,21 @@ func (h *httpConnManager) finish(x *exchange) {
 }
 
 var reqIDCounter atomic.Uint64
+
+// upgradeAllowed reports whether a request's upgrade (its upgrade field)
+// may go ahead, as Envoy decides before any filter runs: the matched
+// route's upgrade_configs for that type win, else the connection
+// manager's.
+func (h *httpConnManager) upgradeAllowed(req *host.Headers) bool {
+	v, _ := req.Get("upgrade")
+	typ := strings.ToLower(v)
+	if m := h.routes.Match(req); m != nil {
+		if on, ok := m.Upgrades[typ]; ok {
+			return on
+		}
+	}
+	return h.upgrades[typ]
+}
 
 // newRequestID appends a UUID-shaped id (version 4 layout, as Envoy's
 // x-request-id) to b: the time and a process-wide counter, unique within

@@ -365,6 +365,9 @@ func (hc *http1Conn) writeHead(status int, h *host.Headers, length int64) {
 	if status == 204 || status == 304 {
 		length = -1
 	}
+	if status == 101 && hc.x.upgrade {
+		length = h1.Upgrade
+	}
 	h1.WriteResponseHead(hc.bw, hc.head.Minor, status, h, length, hc.chunked, hc.head.Close || hc.l.draining.Load())
 }
 
@@ -379,6 +382,14 @@ func (hc *http1Conn) write(p []byte) {
 }
 
 func (hc *http1Conn) flush() { _ = hc.bw.Flush() }
+
+// hijack hands the connection to a tunnel: no request follows on it, and
+// its idle deadline no longer applies.
+func (hc *http1Conn) hijack() (net.Conn, *bufio.Reader) {
+	hc.head.Close = true
+	_ = hc.c.SetDeadline(time.Time{})
+	return hc.c, hc.br
+}
 
 func (hc *http1Conn) end(trailers *host.Headers) {
 	if hc.chunked {

@@ -19,11 +19,17 @@ import (
 
 // startRetryProxy runs a Server whose one route (prefix "/") goes to a
 // cluster of the given endpoints ("ip:port", or "ip:port*weight"; round
-// robin), with the route's action
-// fields (YAML flow mapping entries after "cluster: c") and the virtual
-// host's (YAML after "routes: [...]"), and an access log line per request
-// in the returned buffer.
+// robin), with the route's action fields (YAML flow mapping entries after
+// "cluster: c") and the virtual host's (YAML after "routes: [...]"), and an
+// access log line per request in the returned file.
 func startRetryProxy(t *testing.T, endpoints []string, routeAction, vhost string) (*Server, *logFile) {
+	t.Helper()
+	return startRouteProxy(t, endpoints, routeAction, vhost, "")
+}
+
+// startRouteProxy is startRetryProxy with connection manager fields (YAML
+// lines at its indentation, each starting with a newline).
+func startRouteProxy(t *testing.T, endpoints []string, routeAction, vhost, hcm string) (*Server, *logFile) {
 	t.Helper()
 	var eps []string
 	for _, a := range endpoints {
@@ -51,7 +57,7 @@ static_resources:
       - name: hcm
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: t
+          stat_prefix: t`+hcm+`
           access_log:
           - name: log
             typed_config:

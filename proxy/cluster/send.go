@@ -45,6 +45,11 @@ type Request struct {
 	// AutoHostRewrite sets :authority to the picked endpoint's hostname,
 	// when it has one (Envoy's auto_host_rewrite).
 	AutoHostRewrite bool
+	// Upgrade sends a request that switches protocols (its upgrade field
+	// names the protocol) with "connection: upgrade", on a connection of
+	// its own. A 101 response's Body is a Tunnel; after any other response
+	// the connection closes. HTTP/1.1 clusters only.
+	Upgrade bool
 	// Picked is set by Send to the endpoint the load balancer picked
 	// (%UPSTREAM_HOST%), also when the request then fails.
 	Picked Endpoint
@@ -55,6 +60,15 @@ type Request struct {
 type Body interface {
 	io.ReadCloser
 	Trailers() *wasmhost.Headers
+}
+
+// Tunnel is the body of a 101 response to an upgrade request: the
+// upstream connection itself, both ways. Close closes it.
+type Tunnel interface {
+	Body
+	io.Writer
+	// CloseWrite half-closes the connection: the upstream reads EOF.
+	CloseWrite() error
 }
 
 // Send sends req to an endpoint picked by the load balancer and reads the
@@ -85,9 +99,14 @@ func (c *Cluster) Send(ctx context.Context, req *Request, resp *wasmhost.Headers
 	c.stats.rqActive.Add(1)
 	h.st.rqTotal.Add(1)
 	h.st.rqActive.Add(1)
-	if c.spec.http2 {
+	switch {
+	case req.Upgrade && c.spec.http2:
+		err = errors.New("upgrade to an HTTP/2 upstream")
+	case req.Upgrade:
+		body, eos, err = c.sendUpgrade(ctx, h, req, resp)
+	case c.spec.http2:
 		body, eos, err = c.sendHTTP2(ctx, h, req, resp)
-	} else {
+	default:
 		body, eos, err = c.sendHTTP1(ctx, h, req, resp)
 	}
 	if err != nil {
@@ -266,6 +285,72 @@ func (c *Cluster) sendHTTP1(ctx context.Context, h *host, req *Request, resp *wa
 			return nil, false, werr
 		}
 	}
+}
+
+// sendUpgrade sends an upgrade request on a connection of its own. After a
+// 101 the body is the tunnel, and the route's deadline no longer applies
+// (Envoy disarms the route timeout on the upgrade response); after any
+// other response the connection closes once its body is read.
+func (c *Cluster) sendUpgrade(ctx context.Context, h *host, req *Request, resp *wasmhost.Headers) (Body, bool, error) {
+	first := req.headDeadline()
+	conn, err := c.dialPooled(ctx, h, first)
+	if err != nil {
+		return nil, false, err
+	}
+	hc := &h1Conn{c: c, h: h, conn: conn, br: bufio.NewReaderSize(conn, 4<<10), bw: bufio.NewWriterSize(conn, 4<<10)}
+	b := &hc.body
+	b.hc, b.close, b.until = hc, true, req.Deadline
+	if !first.IsZero() {
+		b.deadline = true
+		_ = conn.SetDeadline(first)
+	}
+	if ctx.Done() != nil {
+		b.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
+	}
+	err = h1.WriteRequestHead(hc.bw, req.Headers, h1.Upgrade, false)
+	if err == nil {
+		err = hc.bw.Flush()
+	}
+	var hd h1.Head
+	if err == nil {
+		hd, err = h1.ReadResponse(hc.br, resp, false, &hc.scratch)
+	}
+	if err != nil {
+		b.release()
+		return nil, false, err
+	}
+	if hd.Status == 101 {
+		_ = conn.SetDeadline(time.Time{})
+		b.deadline = false
+		return &tunnel{h1Body: b}, false, nil
+	}
+	b.b.Reset(hc.br, hd)
+	if hd.Framing == h1.NoBody {
+		b.finish()
+		return b, true, nil
+	}
+	return b, false, nil
+}
+
+// tunnel is an upgraded connection: reads and writes go straight to it.
+// Close may be called from both relaying goroutines.
+type tunnel struct {
+	*h1Body
+	once sync.Once
+}
+
+func (t *tunnel) Close() error {
+	t.once.Do(func() { _ = t.h1Body.Close() })
+	return nil
+}
+
+func (t *tunnel) Read(p []byte) (int, error)  { return t.hc.br.Read(p) }
+func (t *tunnel) Write(p []byte) (int, error) { return t.hc.conn.Write(p) }
+func (t *tunnel) CloseWrite() error {
+	if cw, ok := t.hc.conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
 
 // idempotent methods may be sent again after a reused connection failed

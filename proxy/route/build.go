@@ -124,6 +124,15 @@ func (b *builder) routeAction(r *routeEntry, a *action, base Match, ra *routev3.
 	if t := ra.GetTimeout(); t != nil {
 		base.Timeout = t.AsDuration()
 	}
+	for i, u := range ra.GetUpgradeConfigs() {
+		if u.GetConnectConfig() != nil {
+			return fmt.Errorf("route.upgrade_configs[%d].connect_config: not supported", i)
+		}
+		if base.Upgrades == nil {
+			base.Upgrades = map[string]bool{}
+		}
+		base.Upgrades[strings.ToLower(u.GetUpgradeType())] = u.GetEnabled() == nil || u.GetEnabled().GetValue()
+	}
 	if rp := ra.GetRetryPolicy(); rp != nil {
 		retry, err := buildRetry(rp)
 		if err != nil {

@@ -199,6 +199,9 @@ type Match struct {
 	// Retry is the retry policy (the route's, else its virtual host's);
 	// nil for none.
 	Retry *RetryPolicy
+	// Upgrades are the route's upgrade_configs: upgrade type (lower case)
+	// to enabled, overriding the connection manager's; nil for none.
+	Upgrades map[string]bool
 
 	a  *action
 	cw *clusterWeight

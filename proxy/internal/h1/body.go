@@ -202,10 +202,16 @@ func unexpected(err error) error {
 	return err
 }
 
+// Upgrade, as the length of a head to write, marks a message that switches
+// protocols (an upgrade request, a 101 response): instead of framing it
+// carries "connection: upgrade" and the upgrade field of its map.
+const Upgrade = -2
+
 // WriteResponseHead writes a response's status line and every field of h
 // but pseudo-headers and the connection-specific ones, then the framing:
-// "content-length: length" when length >= 0, else "transfer-encoding:
-// chunked" when chunked; "connection: close" when close.
+// "content-length: length" when length >= 0, the upgrade fields when
+// length is Upgrade, else "transfer-encoding: chunked" when chunked;
+// "connection: close" when close.
 func WriteResponseHead(bw *bufio.Writer, minor, status int, h *host.Headers, length int64, chunked, close bool) {
 	bw.WriteString("HTTP/1.")
 	bw.WriteByte('0' + byte(minor))
@@ -215,7 +221,7 @@ func WriteResponseHead(bw *bufio.Writer, minor, status int, h *host.Headers, len
 	bw.WriteString(reason(status))
 	bw.WriteString("\r\n")
 	writeFields(bw, h)
-	writeFraming(bw, length, chunked)
+	writeFraming(bw, h, length, chunked)
 	switch {
 	case close:
 		bw.WriteString("connection: close\r\n")
@@ -226,7 +232,8 @@ func WriteResponseHead(bw *bufio.Writer, minor, status int, h *host.Headers, len
 }
 
 // WriteRequestHead writes "METHOD path HTTP/1.1", host from :authority,
-// the other fields of h but the connection-specific ones, and the framing.
+// the other fields of h but the connection-specific ones, and the framing
+// (as WriteResponseHead; Upgrade for an upgrade request).
 // It returns an error, writing nothing, when the pseudo-headers cannot be
 // sent in a request line.
 func WriteRequestHead(bw *bufio.Writer, h *host.Headers, length int64, chunked bool) error {
@@ -253,7 +260,7 @@ func WriteRequestHead(bw *bufio.Writer, h *host.Headers, length int64, chunked b
 	writeValue(bw, authority)
 	bw.WriteString("\r\n")
 	writeFields(bw, h)
-	writeFraming(bw, length, chunked)
+	writeFraming(bw, h, length, chunked)
 	bw.WriteString("\r\n")
 	return nil
 }
@@ -304,8 +311,13 @@ func indexCRLF(v []byte) int {
 	return -1
 }
 
-func writeFraming(bw *bufio.Writer, length int64, chunked bool) {
+func writeFraming(bw *bufio.Writer, h *host.Headers, length int64, chunked bool) {
 	switch {
+	case length == Upgrade:
+		bw.WriteString("connection: upgrade\r\nupgrade: ")
+		v, _ := h.GetBytes("upgrade")
+		writeValue(bw, v)
+		bw.WriteString("\r\n")
 	case length >= 0:
 		bw.WriteString("content-length: ")
 		writeInt(bw, length, 10)
