@@ -131,7 +131,7 @@ func accessOp(op string, x *exchange) string {
 	case op == "RESPONSE_CODE_DETAILS":
 		return dash(x.details)
 	case op == "RESPONSE_FLAGS":
-		return "-"
+		return x.flags.String()
 	case op == "BYTES_RECEIVED":
 		return strconv.FormatInt(x.reqBytes, 10)
 	case op == "BYTES_SENT":
@@ -156,4 +156,40 @@ func accessOp(op string, x *exchange) string {
 		return hdr(x.respHeaders, op[5:])
 	}
 	return "-"
+}
+
+// responseFlags are Envoy's %RESPONSE_FLAGS%, the ones wasmesh can raise.
+type responseFlags uint32
+
+// The flags in the order Envoy prints them.
+const (
+	flagUH  responseFlags = 1 << iota // no healthy upstream host
+	flagUT                            // upstream request timeout
+	flagUR                            // upstream remote reset
+	flagUF                            // upstream connection failure
+	flagUC                            // upstream connection termination
+	flagNR                            // no route
+	flagDC                            // downstream connection termination
+	flagURX                           // upstream retry limit exceeded
+	flagSI                            // stream idle timeout
+	flagUPE                           // upstream protocol error
+	flagNC                            // no cluster
+)
+
+var flagNames = [...]string{"UH", "UT", "UR", "UF", "UC", "NR", "DC", "URX", "SI", "UPE", "NC"}
+
+func (f responseFlags) String() string {
+	if f == 0 {
+		return "-"
+	}
+	var b []byte
+	for i, name := range flagNames {
+		if f&(1<<i) != 0 {
+			if len(b) > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, name...)
+		}
+	}
+	return string(b)
 }

@@ -60,6 +60,7 @@ type exchange struct {
 	upstreamAddr string
 	// perTryTimeout: the last upstream attempt passed its per_try_timeout.
 	perTryTimeout bool
+	flags         responseFlags // %RESPONSE_FLAGS%
 	start         time.Time
 	code          int
 	details       string
@@ -157,8 +158,10 @@ func (x *exchange) waitFor(i int, want eventKind) bool {
 			}
 		case <-x.ctx.Done():
 			x.code, x.details = 0, "downstream_remote_disconnect"
+			x.flags |= flagDC
 			return false
 		case <-timer.C:
+			x.flags |= flagSI
 			x.localReply(i+1, &host.LocalResponse{StatusCode: 408, Body: []byte("stream timeout"), Details: "stream_idle_timeout"})
 			return false
 		}
@@ -262,6 +265,7 @@ func (x *exchange) decodeData(data []byte, eos bool) ([]byte, bool) {
 func (x *exchange) route(body []byte) {
 	x.match = x.hcm.routes.Match(x.reqHeaders)
 	if x.match == nil {
+		x.flags |= flagNR
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 404, Details: "route_not_found"})
 		return
 	}
@@ -274,6 +278,7 @@ func (x *exchange) route(body []byte) {
 	}
 	c := x.hcm.srv.clusters.Cluster(x.match.Cluster)
 	if c == nil {
+		x.flags |= flagNC
 		x.localReply(len(x.filters), &host.LocalResponse{StatusCode: 503, Details: "cluster_not_found"})
 		return
 	}
@@ -368,6 +373,7 @@ func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cl
 			return resp, eos, err
 		case n >= p.NumRetries:
 			c.CountRetry(cluster.RetryLimitExceeded)
+			x.flags |= flagURX
 			return resp, eos, err
 		}
 		if err == nil {
@@ -448,6 +454,9 @@ func (x *exchange) setForwardedProto() {
 // upstreamFailed replies as Envoy's router does when the upstream fails.
 func (x *exchange) upstreamFailed(err error) {
 	var ce *cluster.Error
+	if errors.As(err, &ce) {
+		x.flags |= failureFlag(ce)
+	}
 	switch {
 	case errors.As(err, &ce) && ce.Kind == cluster.Timeout:
 		details := "upstream_response_timeout"
@@ -517,6 +526,25 @@ func (x *exchange) drainEvents() {
 }
 
 // failStream is Envoy's fail-closed reply for a failed VM.
+// failureFlag is the response flag of an upstream failure.
+func failureFlag(ce *cluster.Error) responseFlags {
+	switch {
+	case ce.Kind == cluster.Timeout:
+		return flagUT
+	case ce.Kind == cluster.NoHealthyUpstream:
+		return flagUH
+	case ce.Kind == cluster.ConnectFailure:
+		return flagUF
+	case ce.Reason == "protocol error":
+		return flagUPE
+	case ce.Reason == "local reset":
+		return flagDC // the client went away
+	case strings.HasPrefix(ce.Reason, "remote"):
+		return flagUR
+	}
+	return flagUC
+}
+
 func (x *exchange) failStream(i int) {
 	x.localReply(i, &host.LocalResponse{StatusCode: 503, Details: "wasm_fail_stream", GRPCStatus: 14})
 }

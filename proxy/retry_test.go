@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -63,7 +64,7 @@ static_resources:
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
               path: `+logs.path(t)+`
-              log_format: { text_format_source: { inline_string: "%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_HOST%\n" } }
+              log_format: { text_format_source: { inline_string: "%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_HOST% %RESPONSE_FLAGS%\n" } }
           route_config:
             virtual_hosts:
             - { name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: c`+routeAction+` } }]`+vhost+` }
@@ -262,7 +263,7 @@ func TestRetryConnectFailure(t *testing.T) {
 		}
 	}
 	for i, l := range logs.lines(t, 4) {
-		if !strings.HasSuffix(l, " "+addr) {
+		if f := strings.Fields(l); len(f) < 3 || f[2] != addr {
 			t.Errorf("request %d served by %q, want %s", i, l, addr)
 		}
 	}
@@ -317,8 +318,8 @@ func TestRetryPerTryTimeout(t *testing.T) {
 	if took > 5*time.Second {
 		t.Errorf("took %v, want about 3 per-try timeouts", took)
 	}
-	if l := logs.lines(t, 1)[0]; !strings.HasPrefix(l, "504 upstream_per_try_timeout ") {
-		t.Errorf("access log %q, want 504 upstream_per_try_timeout", l)
+	if l := logs.lines(t, 1)[0]; !strings.HasPrefix(l, "504 upstream_per_try_timeout ") || !strings.HasSuffix(l, " UT,URX") {
+		t.Errorf("access log %q, want 504 upstream_per_try_timeout, flags UT,URX", l)
 	}
 }
 
@@ -342,7 +343,7 @@ func TestRetryRouteTimeoutBoundsRetries(t *testing.T) {
 	if n := up.n.Load(); n < 2 || n > 8 {
 		t.Errorf("%d attempts in a 0.3s route timeout of 40ms attempts", n)
 	}
-	if l := logs.lines(t, 1)[0]; !strings.HasPrefix(l, "504 upstream_response_timeout ") {
+	if l := logs.lines(t, 1)[0]; !strings.HasPrefix(l, "504 upstream_response_timeout ") || !strings.HasSuffix(l, " UT") {
 		t.Errorf("access log %q", l)
 	}
 }
@@ -401,5 +402,43 @@ static_resources:
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one naming %s", c.policy, err, c.want)
 		}
+	}
+}
+
+// TestResponseFlags: %RESPONSE_FLAGS% names why a request failed, as in
+// Envoy's access logs.
+func TestResponseFlags(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	garbage := startRawUpstream(t, func(_ int64, c net.Conn, br *bufio.Reader) {
+		_ = readRawHead(br)
+		_, _ = io.WriteString(c, "NOT HTTP\r\n\r\n")
+	})
+	failing := &scripted{answer: statusThenOK(503, 503, 503)}
+	failingAddr, _ := startH1Upstream(t, failing)
+	ok := &scripted{answer: statusThenOK()}
+	okAddr, _ := startH1Upstream(t, ok)
+	for _, c := range []struct {
+		name, endpoint, action string
+		want                   string // status and flags
+	}{
+		{"ok", okAddr, "", "200 -"},
+		{"connect failure", deadAddr, "", "503 UF"},
+		{"upstream protocol error", garbage.addr(), "", "503 UPE"},
+		{"retries exhausted on responses", failingAddr, "retry_policy: { retry_on: 5xx, num_retries: 1, retry_back_off: { base_interval: 0.001s } }", "503 URX"},
+		{"retries exhausted on connect failures", deadAddr, "retry_policy: { retry_on: connect-failure, retry_back_off: { base_interval: 0.001s } }", "503 UF,URX"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, logs := startRetryProxy(t, []string{c.endpoint}, c.action, "")
+			doReq(t, srv, "GET", "")
+			f := strings.Fields(logs.lines(t, 1)[0])
+			if got := f[0] + " " + f[len(f)-1]; got != c.want {
+				t.Errorf("logged %q, want status and flags %q", strings.Join(f, " "), c.want)
+			}
+		})
 	}
 }
