@@ -61,12 +61,16 @@ type exchange struct {
 	// perTryTimeout: the last upstream attempt passed its per_try_timeout.
 	perTryTimeout bool
 	flags         responseFlags // %RESPONSE_FLAGS%
-	start         time.Time
-	code          int
-	details       string
-	reqBytes      int64
-	respBytes     int64
-	wroteHeaders  bool
+	// cancel ends the upstream wait, and gone closes, when the client went
+	// away (HTTP/1.1: see httpListener.watch); nil otherwise.
+	cancel       *cluster.Canceler
+	gone         <-chan struct{}
+	start        time.Time
+	code         int
+	details      string
+	reqBytes     int64
+	respBytes    int64
+	wroteHeaders bool
 }
 
 func (x *exchange) logf(component string, level host.LogLevel, format string, args ...any) {
@@ -157,8 +161,10 @@ func (x *exchange) waitFor(i int, want eventKind) bool {
 				return false
 			}
 		case <-x.ctx.Done():
-			x.code, x.details = 0, "downstream_remote_disconnect"
-			x.flags |= flagDC
+			x.downstreamGone()
+			return false
+		case <-x.gone:
+			x.downstreamGone()
 			return false
 		case <-timer.C:
 			x.flags |= flagSI
@@ -182,7 +188,7 @@ func (x *exchange) decodeBody(eos bool) ([]byte, bool) {
 		n, err := x.down.readBody(chunk)
 		last := err != nil
 		if err != nil && err != io.EOF {
-			x.code, x.details = 0, "downstream_remote_disconnect"
+			x.downstreamGone()
 			return nil, false
 		}
 		x.reqBytes += int64(n)
@@ -344,7 +350,7 @@ func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cl
 	var tried []string
 	for n := 0; ; n++ {
 		*req = cluster.Request{Headers: x.reqHeaders, Body: body, Trailers: x.reqTrailers,
-			AutoHostRewrite: x.match.AutoHostRewrite(), Deadline: deadline, Upgrade: x.upgrade}
+			AutoHostRewrite: x.match.AutoHostRewrite(), Deadline: deadline, Upgrade: x.upgrade, Cancel: x.cancel}
 		if p != nil && p.PerTryTimeout > 0 {
 			req.HeadersDeadline = time.Now().Add(p.PerTryTimeout)
 		}
@@ -454,6 +460,10 @@ func (x *exchange) setForwardedProto() {
 // upstreamFailed replies as Envoy's router does when the upstream fails.
 func (x *exchange) upstreamFailed(err error) {
 	var ce *cluster.Error
+	if errors.As(err, &ce) && ce.Reason == "local reset" {
+		x.downstreamGone() // the client went away: nobody to answer
+		return
+	}
 	if errors.As(err, &ce) {
 		x.flags |= failureFlag(ce)
 	}
@@ -526,6 +536,13 @@ func (x *exchange) drainEvents() {
 }
 
 // failStream is Envoy's fail-closed reply for a failed VM.
+// downstreamGone ends an exchange whose client went away, as Envoy logs
+// it.
+func (x *exchange) downstreamGone() {
+	x.code, x.details = 0, "downstream_remote_disconnect"
+	x.flags |= flagDC
+}
+
 // failureFlag is the response flag of an upstream failure.
 func failureFlag(ce *cluster.Error) responseFlags {
 	switch {
@@ -537,8 +554,6 @@ func failureFlag(ce *cluster.Error) responseFlags {
 		return flagUF
 	case ce.Reason == "protocol error":
 		return flagUPE
-	case ce.Reason == "local reset":
-		return flagDC // the client went away
 	case strings.HasPrefix(ce.Reason, "remote"):
 		return flagUR
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/wasmesh/wasmesh/host"
+	"github.com/wasmesh/wasmesh/proxy/cluster"
 	"github.com/wasmesh/wasmesh/proxy/internal/h1"
 )
 
@@ -52,6 +53,9 @@ func newHTTPListener(h *httpConnManager) *httpListener {
 
 // serve accepts connections until ln is closed.
 func (l *httpListener) serve(ln net.Listener) error {
+	stop := make(chan struct{})
+	defer close(stop)
+	go l.watch(stop)
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -91,6 +95,7 @@ func (l *httpListener) shutdown(ctx context.Context, ln net.Listener, abort func
 		l.mu.Lock()
 		for c := range l.conns {
 			c.c.Close()
+			c.goAway()
 		}
 		for c := range l.h2conns {
 			c.Close()
@@ -121,6 +126,14 @@ type http1Conn struct {
 	x        exchange
 	props    streamProps
 	deadline time.Time // when the read deadline was last pushed back
+
+	// Clients that go away mid-request (watch): busySince is when the
+	// current request started (idle false); gone closes, and cancel ends
+	// the upstream wait, once the client closed.
+	busySince atomic.Int64
+	cancel    cluster.Canceler
+	gone      chan struct{}
+	goneShut  bool // gone is closed; guarded by l.mu
 
 	// The response being written.
 	isHead, chunked, noBody, wrote bool
@@ -155,13 +168,12 @@ func (l *httpListener) serveConn(c net.Conn) {
 		}
 	}
 	hc := http1Conns.Get().(*http1Conn)
-	// The exchanges' context is never canceled: the connection's
-	// goroutine serves one request at a time and notices a client that
-	// went away when it next reads or writes (so an upstream request runs
-	// to its end or its route timeout), and a context that can be
-	// canceled costs an allocation and a lock per upstream request.
+	// The exchanges' context is never canceled: a context that can be
+	// canceled costs an allocation and a lock per upstream request. A
+	// client that goes away mid-request is noticed by watch, which ends
+	// the request through gone and cancel instead.
 	*hc = http1Conn{br: hc.br, bw: hc.bw, scratch: hc.scratch, req: hc.req, resp: hc.resp, body: hc.body,
-		l: l, c: c, ci: ci, tls: ci.tls, ctx: context.Background()}
+		l: l, c: c, ci: ci, tls: ci.tls, ctx: context.Background(), gone: make(chan struct{})}
 	hc.br.Reset(c)
 	hc.bw.Reset(c)
 	defer func() {
@@ -188,6 +200,42 @@ func (l *httpListener) serveConn(c net.Conn) {
 		return
 	}
 	for hc.serveOne() {
+	}
+}
+
+// watch notices clients that go away while their request is in progress.
+// Nobody reads a busy HTTP/1.1 connection, so once a second it peeks at the
+// connections busy for more than a second; at EOF it cancels the request's
+// upstream wait and ends its filters' waits, as Envoy resets a stream whose
+// downstream disconnected (response code 0, flag DC). HTTP/2 streams learn
+// it from their context.
+func (l *httpListener) watch(stop <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		before := time.Now().Add(-time.Second).UnixNano()
+		l.mu.Lock()
+		for hc := range l.conns {
+			if !hc.goneShut && !hc.idle.Load() && hc.busySince.Load() <= before && peerClosed(hc.c) {
+				hc.goAway()
+			}
+		}
+		l.mu.Unlock()
+	}
+}
+
+// goAway ends the connection's request: its filters stop waiting, its
+// upstream wait is canceled. Must hold l.mu.
+func (hc *http1Conn) goAway() {
+	if !hc.goneShut {
+		hc.goneShut = true
+		close(hc.gone)
+		hc.cancel.Cancel()
 	}
 }
 
@@ -262,7 +310,9 @@ func (hc *http1Conn) serveOne() (keep bool) {
 	hc.isHead, hc.chunked, hc.noBody, hc.wrote = string(m) == "HEAD", false, false, false
 	x := &hc.x
 	*x = exchange{hcm: hc.l.h, worker: hc.ci.worker, down: hc, ctx: hc.ctx, events: x.events, streamBuf: x.streamBuf, start: time.Now(),
-		reqHeaders: &hc.req, reqEOS: hd.Framing == h1.NoBody, upgrade: hd.Upgrade, respStore: &hc.resp}
+		reqHeaders: &hc.req, reqEOS: hd.Framing == h1.NoBody, upgrade: hd.Upgrade, respStore: &hc.resp, cancel: &hc.cancel, gone: hc.gone}
+	hc.cancel.Reset()
+	hc.busySince.Store(x.start.UnixNano())
 	if x.events == nil {
 		x.events = make(chan event, 16)
 	}

@@ -25,12 +25,13 @@ import (
 // access log line per request in the returned file.
 func startRetryProxy(t *testing.T, endpoints []string, routeAction, vhost string) (*Server, *logFile) {
 	t.Helper()
-	return startRouteProxy(t, endpoints, routeAction, vhost, "")
+	return startRouteProxy(t, endpoints, routeAction, vhost, "", "")
 }
 
 // startRouteProxy is startRetryProxy with connection manager fields (YAML
-// lines at its indentation, each starting with a newline).
-func startRouteProxy(t *testing.T, endpoints []string, routeAction, vhost, hcm string) (*Server, *logFile) {
+// lines at its indentation, each starting with a newline) and http filters
+// before the router (YAML list items).
+func startRouteProxy(t *testing.T, endpoints []string, routeAction, vhost, hcm, filters string) (*Server, *logFile) {
 	t.Helper()
 	var eps []string
 	for _, a := range endpoints {
@@ -68,7 +69,7 @@ static_resources:
           route_config:
             virtual_hosts:
             - { name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: c`+routeAction+` } }]`+vhost+` }
-          http_filters:
+          http_filters:`+filters+`
           - name: router
             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
   clusters:

@@ -50,7 +50,7 @@ const upgradeRequest = "GET /chat HTTP/1.1\r\nHost: a.example\r\nUpgrade: websoc
 func TestUpgradeWebSocket(t *testing.T) {
 	up, heads, done := wsUpstream(t)
 	srv, logs := startRouteProxy(t, []string{up.addr()}, `timeout: 0.2s`, "",
-		"\n          upgrade_configs: [{ upgrade_type: WebSocket }]")
+		"\n          upgrade_configs: [{ upgrade_type: WebSocket }]", "")
 	c := dialRaw(t, srv)
 	c.send(upgradeRequest + "early bytes;")
 	resp := c.read(true)
@@ -103,7 +103,7 @@ func TestUpgradeRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			up, heads, _ := wsUpstream(t)
-			srv, logs := startRouteProxy(t, []string{up.addr()}, c.route, "", c.hcm)
+			srv, logs := startRouteProxy(t, []string{up.addr()}, c.route, "", c.hcm, "")
 			rc := dialRaw(t, srv)
 			rc.send(upgradeRequest)
 			if resp := rc.read(true); resp.status() != c.want {
@@ -123,7 +123,7 @@ func TestUpgradeRefused(t *testing.T) {
 	}
 	t.Run("upstream refuses", func(t *testing.T) {
 		up, _, _ := wsUpstream(t)
-		srv, _ := startRouteProxy(t, []string{up.addr()}, "", "", "\n          upgrade_configs: [{ upgrade_type: h2c-not-really }]")
+		srv, _ := startRouteProxy(t, []string{up.addr()}, "", "", "\n          upgrade_configs: [{ upgrade_type: h2c-not-really }]", "")
 		rc := dialRaw(t, srv)
 		rc.send(strings.Replace(upgradeRequest, "Upgrade: websocket", "Upgrade: h2c-not-really", 1))
 		if resp := rc.read(false); resp.status() != 400 || resp.body != "no socket" {

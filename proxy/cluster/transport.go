@@ -330,7 +330,7 @@ func (c *Cluster) failure(ctx context.Context, h *host, err error, request bool)
 			c.stats.rqTimeout.Add(1)
 			h.st.rqTimeout.Add(1)
 		}
-	case ctx.Err() != nil:
+	case ctx.Err() != nil, errors.Is(err, errCanceled):
 		e.Kind, e.Reason = Reset, "local reset"
 		if request {
 			c.stats.rqTxReset.Add(1)
