@@ -33,6 +33,28 @@ func startRetryProxy(t *testing.T, endpoints []string, routeAction, vhost string
 // before the router (YAML list items).
 func startRouteProxy(t *testing.T, endpoints []string, routeAction, vhost, hcm, filters string) (*Server, *logFile) {
 	t.Helper()
+	logs := &logFile{}
+	cfg, err := envoyconfig.Parse([]byte(routeProxyYAML(endpoints, routeAction, vhost, hcm+`
+          access_log:
+          - name: log
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: `+logs.path(t)+`
+              log_format: { text_format_source: { inline_string: "%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_HOST% %RESPONSE_FLAGS%\n" } }`, filters)), "retry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(context.Background(), cfg, Options{Concurrency: 1, DrainTimeout: time.Second, Logger: NewLogger(io.Discard, host.LogInfo, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve() }()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	return srv, logs
+}
+
+// routeProxyYAML is the bootstrap of startRouteProxy.
+func routeProxyYAML(endpoints []string, routeAction, vhost, hcm, filters string) string {
 	var eps []string
 	for _, a := range endpoints {
 		a, weight, _ := strings.Cut(a, "*")
@@ -48,8 +70,7 @@ func startRouteProxy(t *testing.T, endpoints []string, routeAction, vhost, hcm, 
 	if vhost != "" {
 		vhost = ", " + vhost
 	}
-	logs := &logFile{}
-	cfg, err := envoyconfig.Parse([]byte(`
+	return `
 static_resources:
   listeners:
   - name: main
@@ -59,34 +80,18 @@ static_resources:
       - name: hcm
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: t`+hcm+`
-          access_log:
-          - name: log
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-              path: `+logs.path(t)+`
-              log_format: { text_format_source: { inline_string: "%RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %UPSTREAM_HOST% %RESPONSE_FLAGS%\n" } }
+          stat_prefix: t` + hcm + `
           route_config:
             virtual_hosts:
-            - { name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: c`+routeAction+` } }]`+vhost+` }
-          http_filters:`+filters+`
+            - { name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: c` + routeAction + ` } }]` + vhost + ` }
+          http_filters:` + filters + `
           - name: router
             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
   clusters:
   - name: c
     connect_timeout: 1s
-    load_assignment: { cluster_name: c, endpoints: [{ lb_endpoints: [`+strings.Join(eps, ", ")+`] }] }
-`), "retry.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg, Options{Concurrency: 1, DrainTimeout: time.Second, Logger: NewLogger(io.Discard, host.LogInfo, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve() }()
-	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	return srv, logs
+    load_assignment: { cluster_name: c, endpoints: [{ lb_endpoints: [` + strings.Join(eps, ", ") + `] }] }
+`
 }
 
 // logFile is the file the proxy's access log appends to.
@@ -372,27 +377,7 @@ func TestRetryPolicyConfigErrors(t *testing.T) {
 		{`retry_on: 5xx, retriable_headers: [{ name: x-retry }]`, "retriable_headers"},
 	}
 	for _, c := range cases {
-		cfg, err := envoyconfig.Parse([]byte(`
-static_resources:
-  listeners:
-  - name: main
-    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-    filter_chains:
-    - filters:
-      - name: hcm
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: t
-          route_config:
-            virtual_hosts:
-            - { name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: c, retry_policy: { `+c.policy+` } } }] }
-          http_filters:
-          - name: router
-            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-  - name: c
-    load_assignment: { cluster_name: c, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }] }
-`), "retry.yaml")
+		cfg, err := envoyconfig.Parse([]byte(routeProxyYAML([]string{"127.0.0.1:1"}, "retry_policy: { "+c.policy+" }", "", "", "")), "retry.yaml")
 		if err == nil {
 			var srv *Server
 			srv, err = New(context.Background(), cfg, Options{Concurrency: 1, Logger: NewLogger(io.Discard, host.LogInfo, "")})
