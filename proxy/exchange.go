@@ -395,6 +395,9 @@ func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cl
 		case <-x.ctx.Done():
 			t.Stop()
 			return nil, false, &cluster.Error{Kind: cluster.Reset, Reason: "local reset", Cluster: x.match.Cluster, Err: x.ctx.Err()}
+		case <-x.gone:
+			t.Stop()
+			return nil, false, &cluster.Error{Kind: cluster.Reset, Reason: "local reset", Cluster: x.match.Cluster, Err: errors.New("client went away")}
 		}
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			return nil, false, &cluster.Error{Kind: cluster.Timeout, Cluster: x.match.Cluster, Err: errors.New("route timeout during a retry back-off")}
@@ -409,8 +412,8 @@ func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cl
 // and a client that went away are never retried.
 func (x *exchange) retriableFailure(p *route.RetryPolicy, c *cluster.Cluster, err error, deadline time.Time) bool {
 	var ce *cluster.Error
-	if !errors.As(err, &ce) || x.ctx.Err() != nil {
-		return false
+	if !errors.As(err, &ce) || ce.Reason == "local reset" {
+		return false // includes a client that went away
 	}
 	x.perTryTimeout = false
 	switch ce.Kind {
@@ -535,7 +538,6 @@ func (x *exchange) drainEvents() {
 	}
 }
 
-// failStream is Envoy's fail-closed reply for a failed VM.
 // downstreamGone ends an exchange whose client went away, as Envoy logs
 // it.
 func (x *exchange) downstreamGone() {
@@ -560,6 +562,7 @@ func failureFlag(ce *cluster.Error) responseFlags {
 	return flagUC
 }
 
+// failStream is Envoy's fail-closed reply for a failed VM.
 func (x *exchange) failStream(i int) {
 	x.localReply(i, &host.LocalResponse{StatusCode: 503, Details: "wasm_fail_stream", GRPCStatus: 14})
 }
