@@ -138,6 +138,8 @@ var table = []message{
 		ok("response_headers_to_add", "Headers added to responses."),
 		ok("response_headers_to_remove", "Headers removed from responses."),
 		ok("retry_policy", "Retries of the routes that have no retry_policy."),
+		ok("include_request_attempt_count", "x-envoy-attempt-count on each upstream request (1 for the first attempt)."),
+		ok("include_attempt_count_in_response", "x-envoy-attempt-count on the response: the attempts made."),
 	}},
 	{"envoy.config.route.v3.Route", "", []field{
 		ok("name", "Route name."),

@@ -60,6 +60,7 @@ type exchange struct {
 	upstreamAddr string
 	// perTryTimeout: the last upstream attempt passed its per_try_timeout.
 	perTryTimeout bool
+	attempts      int           // upstream attempts made
 	flags         responseFlags // %RESPONSE_FLAGS%
 	// cancel ends the upstream wait, and gone closes, when the client went
 	// away (HTTP/1.1: see httpListener.watch); nil otherwise.
@@ -306,6 +307,9 @@ func (x *exchange) route(body []byte) {
 	}
 	defer resp.Close()
 	x.match.ApplyResponse(x.respHeaders)
+	if x.match.AttemptCountDownstream {
+		x.respHeaders.Set("x-envoy-attempt-count", strconv.Itoa(x.attempts))
+	}
 	if t, ok := resp.(cluster.Tunnel); ok {
 		x.encode(nil, true) // the filters see the 101's headers, then it is sent
 		if x.code == 101 {
@@ -357,6 +361,10 @@ func (x *exchange) send(c *cluster.Cluster, body []byte, deadline time.Time) (cl
 		if p != nil && p.OtherHosts {
 			req.Avoid, req.Reselect = tried, p.Reselections
 		}
+		if x.match.AttemptCountUpstream {
+			x.reqHeaders.Set("x-envoy-attempt-count", strconv.Itoa(n+1))
+		}
+		x.attempts = n + 1
 		x.respHeaders.Reset()
 		resp, eos, err := c.Send(x.ctx, req, x.respHeaders)
 		x.upstreamAddr = req.Picked.Address

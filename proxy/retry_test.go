@@ -117,10 +117,11 @@ func (a *logFile) lines(t *testing.T, n int) []string {
 // scripted is an upstream that answers its n-th request (from 1) with
 // answer(n, w, r); it records the request bodies.
 type scripted struct {
-	n      atomic.Int64
-	mu     sync.Mutex
-	bodies []string
-	answer func(n int64, w http.ResponseWriter, r *http.Request)
+	n        atomic.Int64
+	mu       sync.Mutex
+	bodies   []string
+	attempts []string // the x-envoy-attempt-count each request carried
+	answer   func(n int64, w http.ResponseWriter, r *http.Request)
 }
 
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +129,7 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	s.bodies = append(s.bodies, string(b))
+	s.attempts = append(s.attempts, r.Header.Get("x-envoy-attempt-count"))
 	s.mu.Unlock()
 	s.answer(n, w, r)
 }
@@ -426,5 +428,28 @@ func TestResponseFlags(t *testing.T) {
 				t.Errorf("logged %q, want status and flags %q", strings.Join(f, " "), c.want)
 			}
 		})
+	}
+}
+
+// TestRetryAttemptCount: the virtual host's include_request_attempt_count
+// numbers each upstream attempt in x-envoy-attempt-count, and
+// include_attempt_count_in_response tells the client how many were made.
+func TestRetryAttemptCount(t *testing.T) {
+	up := &scripted{answer: statusThenOK(503, 503)}
+	addr, _ := startH1Upstream(t, up)
+	srv, _ := startRetryProxy(t, []string{addr}, "retry_policy: { retry_on: 5xx, num_retries: 3, retry_back_off: { base_interval: 0.001s } }",
+		"include_request_attempt_count: true, include_attempt_count_in_response: true")
+	resp, err := http.Get("http://" + srv.ListenerAddr("main").String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("x-envoy-attempt-count") != "3" {
+		t.Errorf("got %d with x-envoy-attempt-count %q, want 200 and 3", resp.StatusCode, resp.Header.Get("x-envoy-attempt-count"))
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if got := strings.Join(up.attempts, ","); got != "1,2,3" {
+		t.Errorf("upstream saw attempt counts %q, want 1,2,3", got)
 	}
 }

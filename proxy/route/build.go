@@ -54,13 +54,14 @@ func (b *builder) virtualHost(vhc *routev3.VirtualHost) (*virtualHost, error) {
 	if err != nil {
 		return nil, err
 	}
-	vhRetry, err := buildRetry(vhc.GetRetryPolicy())
-	if err != nil {
+	var vd vhostDefaults
+	if vd.retry, err = buildRetry(vhc.GetRetryPolicy()); err != nil {
 		return nil, fmt.Errorf("retry_policy.%w", err)
 	}
+	vd.attemptsUp, vd.attemptsDown = vhc.GetIncludeRequestAttemptCount(), vhc.GetIncludeAttemptCountInResponse()
 	vh := &virtualHost{name: vhc.GetName()}
 	for i, rc := range vhc.GetRoutes() {
-		r, err := b.route(vhc.GetName(), vl, vhRetry, rc)
+		r, err := b.route(vhc.GetName(), vl, vd, rc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", named("routes", i, rc.GetName()), err)
 		}
@@ -69,7 +70,13 @@ func (b *builder) virtualHost(vhc *routev3.VirtualHost) (*virtualHost, error) {
 	return vh, nil
 }
 
-func (b *builder) route(vhName string, vl level, vhRetry *RetryPolicy, rc *routev3.Route) (*routeEntry, error) {
+// vhostDefaults are what a virtual host gives its routes' Matches.
+type vhostDefaults struct {
+	retry                    *RetryPolicy
+	attemptsUp, attemptsDown bool
+}
+
+func (b *builder) route(vhName string, vl level, vd vhostDefaults, rc *routev3.Route) (*routeEntry, error) {
 	r := &routeEntry{}
 	if err := r.buildMatch(rc.GetMatch()); err != nil {
 		return nil, err
@@ -98,7 +105,7 @@ func (b *builder) route(vhName string, vl level, vhRetry *RetryPolicy, rc *route
 
 	switch act := rc.GetAction().(type) {
 	case *routev3.Route_Route:
-		base.Retry = vhRetry
+		base.Retry, base.AttemptCountUpstream, base.AttemptCountDownstream = vd.retry, vd.attemptsUp, vd.attemptsDown
 		return r, b.routeAction(r, a, base, act.Route)
 	case *routev3.Route_DirectResponse:
 		d, err := b.directResponse(act.DirectResponse)

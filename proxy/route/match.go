@@ -199,6 +199,10 @@ type Match struct {
 	// Retry is the retry policy (the route's, else its virtual host's);
 	// nil for none.
 	Retry *RetryPolicy
+	// AttemptCountUpstream and AttemptCountDownstream set x-envoy-attempt-count
+	// on each upstream request and on the response (the virtual host's
+	// include_request_attempt_count and include_attempt_count_in_response).
+	AttemptCountUpstream, AttemptCountDownstream bool
 	// Upgrades are the route's upgrade_configs: upgrade type (lower case)
 	// to enabled, overriding the connection manager's; nil for none.
 	Upgrades map[string]bool
