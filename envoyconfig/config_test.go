@@ -262,3 +262,24 @@ func TestTypeURLNormalized(t *testing.T) {
 		t.Errorf("configuration %q", raw)
 	}
 }
+
+// TestEnumsIgnoreCase: enum values are matched ignoring case, as Envoy's
+// loader does (configs in the wild write "codec_type: auto"); a value that
+// is no enum name in any case is still an error naming the field.
+func TestEnumsIgnoreCase(t *testing.T) {
+	c, err := Parse([]byte(cluster(`type: strict_dns, lb_policy: Round_Robin, dns_lookup_family: v4_only`)), "envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := c.Bootstrap.GetStaticResources().GetClusters()[0]
+	if cl.GetType().String() != "STRICT_DNS" || cl.GetLbPolicy().String() != "ROUND_ROBIN" || cl.GetDnsLookupFamily().String() != "V4_ONLY" {
+		t.Errorf("parsed %v %v %v", cl.GetType(), cl.GetLbPolicy(), cl.GetDnsLookupFamily())
+	}
+	if _, err := Parse([]byte(hcm(`codec_type: auto`)), "envoy.yaml"); err != nil {
+		t.Errorf("codec_type: auto: %v", err)
+	}
+	_, err = Parse([]byte(cluster(`lb_policy: roundrobin`)), "envoy.yaml")
+	if err == nil || !strings.Contains(err.Error(), "lb_policy") {
+		t.Errorf("an unknown enum value: %v, want an error naming lb_policy", err)
+	}
+}

@@ -190,11 +190,37 @@ func (t *transcoder) message(obj map[string]any, md protoreflect.MessageDescript
 			t.mapValue(v, fd, p)
 		case fd.Message() != nil:
 			t.value(v, fd.Message(), p, isOpaque(md.FullName(), fd.Name()))
+		case fd.Enum() != nil:
+			t.value(enumNames(v, fd.Enum()), nil, p, false)
 		default:
 			t.value(v, nil, p, false)
 		}
 	}
 	t.close(n, path)
+}
+
+// enumNames rewrites enum value names (alone or in a list) to their
+// declared spelling when they match it ignoring case: Envoy parses enums
+// case-insensitively ("codec_type: auto", "lb_policy: round_robin").
+func enumNames(v any, ed protoreflect.EnumDescriptor) any {
+	switch x := v.(type) {
+	case string:
+		if ed.Values().ByName(protoreflect.Name(x)) != nil {
+			return x
+		}
+		for i := 0; i < ed.Values().Len(); i++ {
+			if name := string(ed.Values().Get(i).Name()); strings.EqualFold(name, x) {
+				return name
+			}
+		}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = enumNames(e, ed)
+		}
+		return out
+	}
+	return v
 }
 
 // mapValue writes the JSON object of a map field, naming entries path["key"].
