@@ -283,3 +283,20 @@ func TestEnumsIgnoreCase(t *testing.T) {
 		t.Errorf("an unknown enum value: %v, want an error naming lb_policy", err)
 	}
 }
+
+// TestListenerFilters: the TLS and HTTP inspectors are accepted (nothing
+// here depends on them); other listener filters are errors naming the type.
+func TestListenerFilters(t *testing.T) {
+	listener := func(filters string) string {
+		return `static_resources: {listeners: [{name: l, address: {socket_address: {address: 127.0.0.1, port_value: 1}}, listener_filters: [` + filters + `]}]}`
+	}
+	ok := `{name: envoy.filters.listener.tls_inspector, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector}},
+		{name: envoy.filters.listener.http_inspector, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector}}`
+	if _, err := Parse([]byte(listener(ok)), "envoy.yaml"); err != nil {
+		t.Errorf("inspectors: %v", err)
+	}
+	_, err := Parse([]byte(listener(`{name: pp, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol}}`)), "envoy.yaml")
+	if err == nil || !strings.Contains(err.Error(), "listener_filters[0].typed_config") {
+		t.Errorf("proxy_protocol: %v, want an error naming listener_filters[0].typed_config", err)
+	}
+}

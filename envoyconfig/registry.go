@@ -9,6 +9,8 @@ import (
 	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	httpwasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+	httpinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
+	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	networkwasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/wasm/v3"
@@ -39,6 +41,8 @@ const (
 	downstreamTLSType = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 	upstreamTLSType   = "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
 	previousHostsType = "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
+	tlsInspectorType  = "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
+	httpInspectorType = "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector"
 )
 
 // Full names of the TypedStruct wrappers that are rewritten into the Any they
@@ -66,6 +70,8 @@ var types = func() *protoregistry.Types {
 		&tlsv3.DownstreamTlsContext{},
 		&tlsv3.UpstreamTlsContext{},
 		&previoushostsv3.PreviousHostsPredicate{},
+		&tlsinspectorv3.TlsInspector{},
+		&httpinspectorv3.HttpInspector{},
 		// Plugin configuration values (opaque to wasmesh).
 		&wrapperspb.StringValue{},
 		&wrapperspb.BytesValue{},

@@ -59,9 +59,16 @@ var table = []message{
 		ok("name", "Listener name."),
 		need("address", "Where to listen; required."),
 		ok("filter_chains", "The filter chains; the first one serves every connection."),
+		ok("listener_filters", "Only the TLS and HTTP inspectors, which need no work here: there is no filter chain matching, TLS and HTTP/2 are recognised on the connection itself."),
 		warn("traffic_direction", "Informational in Envoy; ignored."),
 		ok("stat_prefix", "Prefix of the listener's stats."),
 	}},
+	{"envoy.config.listener.v3.ListenerFilter", "", []field{
+		ok("name", "Filter name."),
+		extension("typed_config", "Required.", tlsInspectorType, httpInspectorType),
+	}},
+	{tlsInspectorType, "Accepted when empty.", nil},
+	{httpInspectorType, "Accepted when empty.", nil},
 	{"envoy.config.listener.v3.FilterChain", "", []field{
 		ok("filters", "Network filters, in order."),
 		ok("name", "Filter chain name."),
