@@ -91,7 +91,7 @@ func TestParse(t *testing.T) {
 		{name: "bad number", in: cluster(`load_assignment: {cluster_name: c, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: a, port_value: abc}}}}]}]}`), want: `envoy.yaml: ` + C + `.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: invalid value for uint32 field portValue: "abc"`},
 		{name: "bad duration", in: cluster(`dns_refresh_rate: soon`), want: `envoy.yaml: ` + C + `.dns_refresh_rate: invalid google.protobuf.Duration value "soon"`},
 		{name: "bad enum", in: cluster(`lb_policy: FASTEST`), want: `envoy.yaml: ` + C + `.lb_policy: invalid value for enum field lbPolicy: "FASTEST"`},
-		{name: "list expected", in: `static_resources: {listeners: {name: l}}`, want: `envoy.yaml: static_resources.listeners: unexpected token {`},
+		{name: "list expected", in: hcm(`route_config: {virtual_hosts: [{name: v, domains: {a: b}}]}`), want: `envoy.yaml: ` + L + `.route_config.virtual_hosts[0].domains: unexpected token {`},
 
 		// "@type" and TypedStruct.
 		{name: "unsupported extension", in: netFilter(`"@type": type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy, stat_prefix: r`), want: `envoy.yaml: ` + L + `: unsupported extension type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy`},
@@ -298,5 +298,22 @@ func TestListenerFilters(t *testing.T) {
 	_, err := Parse([]byte(listener(`{name: pp, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol}}`)), "envoy.yaml")
 	if err == nil || !strings.Contains(err.Error(), "listener_filters[0].typed_config") {
 		t.Errorf("proxy_protocol: %v, want an error naming listener_filters[0].typed_config", err)
+	}
+}
+
+// TestOneMessageForList: one message where a list of messages is expected
+// reads as a list of one, as Envoy's parser reads it (the Proxy-Wasm SDK
+// examples write "listeners:" followed by a single listener's fields).
+func TestOneMessageForList(t *testing.T) {
+	c, err := Parse([]byte(`static_resources: {listeners: {name: l, address: {socket_address: {address: 127.0.0.1, port_value: 1}}}}`), "envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls := c.Bootstrap.GetStaticResources().GetListeners(); len(ls) != 1 || ls[0].GetName() != "l" {
+		t.Errorf("listeners %v", ls)
+	}
+	if _, err := Parse([]byte(`static_resources: {listeners: {name: l, nonsense: 1}}`), "envoy.yaml"); err == nil ||
+		!strings.Contains(err.Error(), "static_resources.listeners[0].nonsense: unknown field") {
+		t.Errorf("an error inside it: %v, want one naming listeners[0].nonsense", err)
 	}
 }

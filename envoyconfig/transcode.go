@@ -185,6 +185,12 @@ func (t *transcoder) message(obj map[string]any, md protoreflect.MessageDescript
 		t.member(n, k, p)
 		n++
 		v := obj[k]
+		if m, ok := v.(map[string]any); ok && fd.IsList() && fd.Message() != nil {
+			// Envoy's JSON parser reads one message given for a repeated
+			// field as a list of one; examples rely on it ("listeners:"
+			// followed by the one listener's fields).
+			v = []any{m}
+		}
 		switch {
 		case fd.IsMap():
 			t.mapValue(v, fd, p)
