@@ -317,3 +317,26 @@ func TestOneMessageForList(t *testing.T) {
 		t.Errorf("an error inside it: %v, want one naming listeners[0].nonsense", err)
 	}
 }
+
+// TestRouterByName: the router named without a typed_config, or with an
+// empty one, is the router (Envoy finds it by name; the Proxy-Wasm Go SDK
+// examples write it so). Other filters still need their typed_config.
+func TestRouterByName(t *testing.T) {
+	for _, f := range []string{`{name: envoy.filters.http.router}`, `{name: envoy.filters.http.router, typed_config: {}}`, `{name: envoy.router}`} {
+		c, err := Parse([]byte(hcm(`http_filters: [`+f+`]`)), "envoy.yaml")
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		h, err := HCM(c.Bootstrap.GetStaticResources().GetListeners()[0].GetFilterChains()[0].GetFilters()[0].GetTypedConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.GetHttpFilters()[0].GetTypedConfig().GetTypeUrl(); got != "type.googleapis.com/"+routerType {
+			t.Errorf("%s: typed_config %q", f, got)
+		}
+	}
+	if _, err := Parse([]byte(hcm(`http_filters: [{name: envoy.filters.http.wasm}]`)), "envoy.yaml"); err == nil || !strings.Contains(err.Error(), "http_filters[0].typed_config: required") {
+		t.Errorf("a Wasm filter without typed_config: %v", err)
+	}
+}

@@ -166,6 +166,9 @@ func (t *transcoder) close(n int, path string) {
 // message writes obj as a message of type md. With skipType, the "@type" key
 // has been written already and the members continue the same object.
 func (t *transcoder) message(obj map[string]any, md protoreflect.MessageDescriptor, path string, skipType bool) {
+	if md.FullName() == httpFilterType {
+		obj = routerByName(obj)
+	}
 	n := 0
 	if skipType {
 		n = 1
@@ -227,6 +230,36 @@ func enumNames(v any, ed protoreflect.EnumDescriptor) any {
 		return out
 	}
 	return v
+}
+
+// httpFilterType is the message of an http_filters entry.
+const httpFilterType = "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter"
+
+// routerByName gives the router its typed_config when an http filter names
+// it without one (or with an empty one): Envoy finds a factory by the
+// filter's name then, and configs in the wild rely on it for the router,
+// the one filter that needs no configuration.
+func routerByName(obj map[string]any) map[string]any {
+	name, _ := obj["name"].(string)
+	if name != "envoy.filters.http.router" && name != "envoy.router" {
+		return obj
+	}
+	key := "typed_config"
+	if _, ok := obj["typedConfig"]; ok {
+		key = "typedConfig" // JSON's spelling
+	}
+	switch tc := obj[key].(type) {
+	case nil: // absent
+	case map[string]any:
+		if len(tc) > 0 {
+			return obj
+		}
+	default:
+		return obj
+	}
+	out := maps.Clone(obj)
+	out[key] = map[string]any{"@type": typeURLPrefix + routerType}
+	return out
 }
 
 // mapValue writes the JSON object of a map field, naming entries path["key"].
