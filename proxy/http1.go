@@ -311,7 +311,6 @@ func (hc *http1Conn) serveOne() (keep bool) {
 	x := &hc.x
 	*x = exchange{hcm: hc.l.h, worker: hc.ci.worker, down: hc, ctx: hc.ctx, events: x.events, streamBuf: x.streamBuf, start: time.Now(),
 		reqHeaders: &hc.req, reqEOS: hd.Framing == h1.NoBody, upgrade: hd.Upgrade, respStore: &hc.resp, cancel: &hc.cancel, gone: hc.gone}
-	hc.cancel.Reset()
 	hc.busySince.Store(x.start.UnixNano())
 	if x.events == nil {
 		x.events = make(chan event, 16)

@@ -146,8 +146,9 @@ func (req *Request) headDeadline() time.Time {
 	return req.Deadline
 }
 
-// Canceler ends a request from another goroutine (Request.Cancel). Reset
-// it before each request.
+// Canceler ends a request from another goroutine (Request.Cancel). It
+// stays canceled: it belongs to one client connection, which ends with the
+// request that was canceled.
 type Canceler struct {
 	mu       sync.Mutex
 	conn     net.Conn
@@ -162,13 +163,6 @@ func (c *Canceler) Cancel() {
 	if c.conn != nil {
 		_ = c.conn.SetDeadline(aLongTimeAgo)
 	}
-	c.mu.Unlock()
-}
-
-// Reset makes the Canceler ready for another request.
-func (c *Canceler) Reset() {
-	c.mu.Lock()
-	c.conn, c.canceled = nil, false
 	c.mu.Unlock()
 }
 
